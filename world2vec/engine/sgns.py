@@ -1,0 +1,361 @@
+"""Fused numba kernels for skip-gram and CBOW with negative sampling (SGNS).
+
+Why a fused kernel: a Python-level graph (or one numba call per sentence)
+spends most of its time on dispatch. Here one call trains a whole *batch* of
+sentences: the batch is split into one chunk of sentences per thread, and the
+threads update the shared matrices Hogwild-style (lock-free, as word2vec.c and
+gensim do). With a single thread and a seed the result is bit-for-bit
+deterministic, because all randomness comes from a per-chunk xorshift RNG
+seeded by the caller.
+
+Everything word2vec needs happens inside the kernel, with no per-sentence
+Python: dropping out-of-vocabulary tokens (id -1), frequent-word subsampling,
+the dynamic (shrunk) window, negatives drawn from the unigram^0.75
+distribution by the alias method (two small arrays that stay in cache instead
+of word2vec.c's 400 MB table), a precomputed sigmoid table and linear
+learning-rate decay across the batch.
+
+Input rows. A word's input ("syn0") representation is the mean of a list of
+rows of ``syn0``: the word's own row, plus fastText-style hashed character
+n-gram rows when subwords are on (``sub_ptr``/``sub_idx`` in CSR layout). With
+``use_subwords=False`` the kernel takes word2vec's plain path and reads the
+word's own row directly.
+
+Public functions:
+  - :func:`alias_table` builds the negative-sampling tables from counts.
+  - :func:`keep_probabilities` is word2vec's subsampling rule.
+  - :func:`train_batch` is the fused kernel (see its docstring).
+  - :func:`split_chunks` balances sentences over threads by token count.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+EXP_TABLE_SIZE = 1024
+MAX_EXP = 6.0
+MAX_SENTENCE_LEN = 10000
+
+_U1 = np.uint64(1)
+
+
+def _build_tables() -> tuple[np.ndarray, np.ndarray]:
+    x = ((np.arange(EXP_TABLE_SIZE, dtype=np.float64) + 0.5) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
+    sig = 1.0 / (1.0 + np.exp(-x))
+    logsig = np.log(np.maximum(sig, 1e-12))
+    return sig.astype(np.float32), logsig.astype(np.float32)
+
+
+SIGMOID_TABLE, LOG_SIGMOID_TABLE = _build_tables()
+
+
+def alias_table(counts: np.ndarray, power: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias tables for sampling word ids with probability ~ count**power.
+
+    Returns ``(threshold, alias)``: draw ``i`` uniformly, then keep ``i`` when a
+    uniform 32-bit number is below ``threshold[i]``, else take ``alias[i]``.
+    """
+    weights = np.asarray(counts, dtype=np.float64) ** power
+    n = len(weights)
+    if n == 0 or weights.sum() <= 0:
+        raise ValueError("cannot build a noise distribution from an empty vocabulary")
+    prob = weights * (n / weights.sum())
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if prob[i] < 1.0]
+    large = [i for i in range(n) if prob[i] >= 1.0]
+    while small and large:
+        s = small.pop()
+        g = large[-1]
+        alias[s] = g
+        prob[g] -= 1.0 - prob[s]
+        if prob[g] < 1.0:
+            large.pop()
+            small.append(g)
+    for i in small + large:  # numerical leftovers are certain picks
+        prob[i] = 1.0
+    threshold = np.minimum(prob * 4294967296.0, 4294967295.0).astype(np.uint32)
+    return threshold, alias
+
+
+def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
+    """word2vec's subsampling: P(keep w) = (sqrt(f/(s*T)) + 1) * (s*T)/f, capped at 1.
+
+    Returned as uint32 thresholds (compared with a uniform 32-bit draw) so the
+    kernel needs no floating-point random numbers.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0 or counts.sum() == 0:
+        return np.full(len(counts), 4294967295, dtype=np.uint32)
+    threshold_count = sample * counts.sum()
+    with np.errstate(divide="ignore"):
+        p = (np.sqrt(counts / threshold_count) + 1.0) * threshold_count / np.maximum(counts, 1.0)
+    p = np.minimum(p, 1.0)
+    return np.minimum(p * 4294967296.0, 4294967295.0).astype(np.uint32)
+
+
+def split_chunks(sent_ptr: np.ndarray, n_chunks: int) -> np.ndarray:
+    """Sentence boundaries that give each of ``n_chunks`` threads about equal tokens."""
+    n_sent = len(sent_ptr) - 1
+    n_chunks = max(1, min(n_chunks, max(n_sent, 1)))
+    targets = np.linspace(0, sent_ptr[-1], n_chunks + 1)
+    bounds = np.searchsorted(sent_ptr, targets[1:-1], side="left")
+    return np.concatenate([[0], bounds, [n_sent]]).astype(np.int64)
+
+
+@njit(inline="always")
+def _xorshift(state):
+    state ^= state >> np.uint64(12)
+    state ^= state << np.uint64(25)
+    state ^= state >> np.uint64(27)
+    return state
+
+
+@njit(inline="always")
+def _draw(state):
+    """Upper 32 bits of xorshift64* output as uint64."""
+    return (state * np.uint64(2685821657736338717)) >> np.uint64(32)
+
+
+@njit(inline="always")
+def _sigmoid_index(f):
+    return int((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2.0))
+
+
+@njit(fastmath=True, inline="always")
+def _ns_update(h, syn1, target, negative, lr, neu1e, state,
+               alias_thr, alias_idx, sig_table, logsig_table):
+    """One negative-sampling step for hidden vector ``h``; accumulates the input
+    gradient into ``neu1e`` and updates output rows in place. Returns (loss, state)."""
+    dim = h.shape[0]
+    vocab = np.uint64(alias_thr.shape[0])
+    loss = 0.0
+    for d in range(negative + 1):
+        if d == 0:
+            t = target
+            label = 1.0
+        else:
+            state = _xorshift(state)
+            r = _draw(state)
+            i = np.int64(r % vocab)
+            state = _xorshift(state)
+            if _draw(state) < np.uint64(alias_thr[i]):
+                t = i
+            else:
+                t = np.int64(alias_idx[i])
+            if t == target:
+                continue
+            label = 0.0
+        row = syn1[t]
+        f = np.float32(0.0)
+        for j in range(dim):
+            f += h[j] * row[j]
+        if f >= MAX_EXP:
+            g = (label - 1.0) * lr
+            if label == 0.0:
+                loss += f  # -log(sigmoid(-f)) ~ f for large f
+        elif f <= -MAX_EXP:
+            g = label * lr
+            if label == 1.0:
+                loss -= f
+        else:
+            k = _sigmoid_index(f)
+            g = (label - sig_table[k]) * lr
+            if label == 1.0:
+                loss -= logsig_table[k]
+            else:
+                loss -= logsig_table[EXP_TABLE_SIZE - 1 - k]
+        gf = np.float32(g)
+        for j in range(dim):
+            neu1e[j] += gf * row[j]
+        for j in range(dim):
+            row[j] += gf * h[j]
+    return loss, state
+
+
+@njit(fastmath=True, nogil=True, cache=True)
+def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
+                 syn0, syn1, sub_ptr, sub_idx, use_subwords, keep_thr,
+                 alias_thr, alias_idx, skipgram, window, negative,
+                 lr_start, lr_end, seed, sig_table, logsig_table, stats):
+    dim = syn0.shape[1]
+    state = np.uint64(seed) | _U1
+    for _ in range(4):
+        state = _xorshift(state)
+    buf = np.empty(MAX_SENTENCE_LEN, dtype=np.int64)
+    h = np.empty(dim, dtype=np.float32)
+    neu1e = np.empty(dim, dtype=np.float32)
+    loss = 0.0
+    pairs = 0
+    trained = 0
+    seen = 0
+    span = max(total_tokens, 1)
+    for s in range(s_begin, s_end):
+        # Build the sentence: drop unknown words and subsample frequent ones.
+        n = 0
+        for p in range(sent_ptr[s], sent_ptr[s + 1]):
+            w = tokens[p]
+            seen += 1
+            if w < 0:
+                continue
+            state = _xorshift(state)
+            if _draw(state) >= np.uint64(keep_thr[w]):
+                continue
+            if n < MAX_SENTENCE_LEN:
+                buf[n] = w
+                n += 1
+        # Learning rate decays linearly with the position in the whole batch.
+        frac = (tok_offset + seen) / span
+        lr = lr_start + (lr_end - lr_start) * min(frac, 1.0)
+        trained += n
+        for pos in range(n):
+            word = buf[pos]
+            state = _xorshift(state)
+            b = np.int64(_draw(state) % np.uint64(window))  # dynamic window: shrink by b
+            lo = max(pos - window + b, 0)
+            hi = min(pos + window - b + 1, n)
+            if skipgram:
+                if use_subwords:
+                    # fastText: the centre word's input is the mean of its rows;
+                    # predict each context word, then spread the summed gradient.
+                    r0 = sub_ptr[word]
+                    r1 = sub_ptr[word + 1]
+                    inv = np.float32(1.0 / (r1 - r0))
+                    for j in range(dim):
+                        h[j] = 0.0
+                    for r in range(r0, r1):
+                        row = syn0[sub_idx[r]]
+                        for j in range(dim):
+                            h[j] += row[j]
+                    for j in range(dim):
+                        h[j] *= inv
+                        neu1e[j] = 0.0
+                    for c in range(lo, hi):
+                        if c == pos:
+                            continue
+                        l, state = _ns_update(h, syn1, buf[c], negative, lr, neu1e, state,
+                                              alias_thr, alias_idx, sig_table, logsig_table)
+                        loss += l
+                        pairs += 1
+                    for r in range(r0, r1):
+                        row = syn0[sub_idx[r]]
+                        for j in range(dim):
+                            row[j] += neu1e[j]
+                else:
+                    # word2vec.c: each context word's own row predicts the centre word.
+                    for c in range(lo, hi):
+                        if c == pos:
+                            continue
+                        l1 = syn0[buf[c]]
+                        for j in range(dim):
+                            neu1e[j] = 0.0
+                        l, state = _ns_update(l1, syn1, word, negative, lr, neu1e, state,
+                                              alias_thr, alias_idx, sig_table, logsig_table)
+                        loss += l
+                        pairs += 1
+                        for j in range(dim):
+                            l1[j] += neu1e[j]
+            else:
+                # CBOW: mean of all context input rows predicts the centre word.
+                for j in range(dim):
+                    h[j] = 0.0
+                    neu1e[j] = 0.0
+                count = 0
+                for c in range(lo, hi):
+                    if c == pos:
+                        continue
+                    cw = buf[c]
+                    if use_subwords:
+                        for r in range(sub_ptr[cw], sub_ptr[cw + 1]):
+                            row = syn0[sub_idx[r]]
+                            for j in range(dim):
+                                h[j] += row[j]
+                            count += 1
+                    else:
+                        row = syn0[cw]
+                        for j in range(dim):
+                            h[j] += row[j]
+                        count += 1
+                if count == 0:
+                    continue
+                inv = np.float32(1.0 / count)
+                for j in range(dim):
+                    h[j] *= inv
+                l, state = _ns_update(h, syn1, word, negative, lr, neu1e, state,
+                                      alias_thr, alias_idx, sig_table, logsig_table)
+                loss += l
+                pairs += 1
+                for c in range(lo, hi):
+                    if c == pos:
+                        continue
+                    cw = buf[c]
+                    if use_subwords:
+                        for r in range(sub_ptr[cw], sub_ptr[cw + 1]):
+                            row = syn0[sub_idx[r]]
+                            for j in range(dim):
+                                row[j] += neu1e[j]
+                    else:
+                        row = syn0[cw]
+                        for j in range(dim):
+                            row[j] += neu1e[j]
+    stats[0] = loss
+    stats[1] = pairs
+    stats[2] = trained
+    stats[3] = seen
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _train_parallel(tokens, sent_ptr, chunk_ptr, syn0, syn1, sub_ptr, sub_idx, use_subwords,
+                    keep_thr, alias_thr, alias_idx, skipgram, window, negative,
+                    lr_start, lr_end, seeds, sig_table, logsig_table, stats):
+    n_chunks = chunk_ptr.shape[0] - 1
+    total = sent_ptr[-1] - sent_ptr[0]
+    for c in prange(n_chunks):
+        s0 = chunk_ptr[c]
+        s1 = chunk_ptr[c + 1]
+        offset = sent_ptr[s0] - sent_ptr[0]
+        _train_chunk(tokens, sent_ptr, s0, s1, offset, total, syn0, syn1, sub_ptr, sub_idx,
+                     use_subwords, keep_thr, alias_thr, alias_idx, skipgram, window, negative,
+                     lr_start, lr_end, seeds[c], sig_table, logsig_table, stats[c])
+
+
+def train_batch(tokens: np.ndarray, sent_ptr: np.ndarray, syn0: np.ndarray, syn1: np.ndarray,
+                *, sub_ptr: np.ndarray | None = None, sub_idx: np.ndarray | None = None,
+                keep: np.ndarray, alias: tuple[np.ndarray, np.ndarray], skipgram: bool = True,
+                window: int = 5, negative: int = 5, lr_start: float = 0.025,
+                lr_end: float = 0.025, seed: int = 1, threads: int = 1) -> dict[str, float]:
+    """Train one batch of sentences in place; returns ``loss`` (mean per pair),
+    ``pairs``, ``words`` (tokens trained after subsampling) and ``raw_words``.
+
+    ``tokens`` is int32 word ids (-1 = unknown, dropped), ``sent_ptr`` the
+    int64 sentence offsets into it (length n_sentences + 1). ``syn0`` holds the
+    input rows (words, then n-gram buckets), ``syn1`` the output rows (words).
+    ``threads`` chunks run in parallel (Hogwild); ``threads=1`` is deterministic.
+    The learning rate falls linearly from ``lr_start`` to ``lr_end`` over the batch.
+    """
+    if window < 1 or negative < 0:
+        raise ValueError("window must be >= 1 and negative >= 0")
+    use_subwords = sub_ptr is not None
+    if not use_subwords:
+        sub_ptr = np.zeros(1, dtype=np.int64)
+        sub_idx = np.zeros(1, dtype=np.int32)
+    threads = max(1, int(threads))
+    chunk_ptr = split_chunks(sent_ptr, threads)
+    n_chunks = len(chunk_ptr) - 1
+    rng = np.random.default_rng(seed)
+    seeds = rng.integers(1, 2**63 - 1, size=n_chunks, dtype=np.int64).astype(np.uint64)
+    stats = np.zeros((n_chunks, 4), dtype=np.float64)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        _train_parallel(tokens, sent_ptr, chunk_ptr, syn0, syn1, sub_ptr, sub_idx, use_subwords,
+                        keep, alias[0], alias[1], skipgram, int(window), int(negative),
+                        float(lr_start), float(lr_end), seeds, SIGMOID_TABLE, LOG_SIGMOID_TABLE,
+                        stats)
+    finally:
+        numba.set_num_threads(previous)
+    total = stats.sum(axis=0)
+    pairs = total[1]
+    return {"loss": float(total[0] / pairs) if pairs else 0.0, "pairs": float(pairs),
+            "words": float(total[2]), "raw_words": float(total[3])}
