@@ -1,0 +1,209 @@
+"""The filter language of DESIGN.md, parsed once into a :class:`Filter`.
+
+``{"kind": "fact" | ["fact", "qa"],
+   "tags": {"all": [...], "any": [...], "none": [...]},
+   "payload": {"field": value | {"eq"|"ne"|"in"|"gt"|"gte"|"lt"|"lte": ...}}}``
+
+Every clause must hold (AND). A payload value that is a list matches when any of
+its elements does, as in most document stores. ``True`` is not ``1``: JSON keeps
+booleans and numbers apart and so do we. Parsing is strict (unknown keys, wrong
+types, empty ranges are errors), because a silently ignored clause returns the
+wrong memories without anyone noticing.
+
+The store compiles a Filter against its metadata indexes into a bitmap of rows
+(see ``metadata.py``) that becomes a FAISS ``IDSelectorBitmap``; ``matches`` is the
+plain-Python definition of the same semantics, used for checking and by tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from world2vec.memory.errors import ValidationError
+
+RANGE_OPS = ("gt", "gte", "lt", "lte")
+PAYLOAD_OPS = frozenset(("eq", "ne", "in") + RANGE_OPS)
+
+
+@dataclass(frozen=True)
+class PayloadClause:
+    """One test on one payload field. ``op`` is eq, ne, in or range; ``values``
+    holds the scalars for eq/ne/in; ``low``/``high`` the bounds for a range."""
+
+    field: str
+    op: str
+    values: tuple = ()
+    low: float | None = None
+    low_inclusive: bool = True
+    high: float | None = None
+    high_inclusive: bool = True
+
+
+@dataclass(frozen=True)
+class Filter:
+    kinds: tuple[str, ...] | None = None
+    tags_all: tuple[str, ...] = ()
+    tags_any: tuple[str, ...] = ()
+    tags_none: tuple[str, ...] = ()
+    payload: tuple[PayloadClause, ...] = field(default_factory=tuple)
+
+    @property
+    def is_empty(self) -> bool:
+        return (self.kinds is None and not self.tags_all and not self.tags_any
+                and not self.tags_none and not self.payload)
+
+    def matches(self, kind: str, tags: list[str], payload: Mapping[str, Any]) -> bool:
+        """Whether an item passes: the reference semantics the compiled bitmap must equal."""
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        tagset = set(tags)
+        if not all(t in tagset for t in self.tags_all):
+            return False
+        if self.tags_any and not any(t in tagset for t in self.tags_any):
+            return False
+        if any(t in tagset for t in self.tags_none):
+            return False
+        for clause in self.payload:
+            present = clause.field in payload
+            scalars = scalar_values(payload[clause.field]) if present else []
+            if clause.op == "ne":
+                if any(value_key(s) in {value_key(v) for v in clause.values} for s in scalars):
+                    return False
+                continue
+            if clause.op in ("eq", "in"):
+                wanted = {value_key(v) for v in clause.values}
+                if not any(value_key(s) in wanted for s in scalars):
+                    return False
+                continue
+            if not any(_in_range(clause, s) for s in scalars if is_number(s)):
+                return False
+        return True
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def scalar_values(value: Any) -> list:
+    """The scalars a payload value offers to a filter: itself, or a list's scalar elements."""
+    if isinstance(value, list):
+        return [v for v in value if v is None or isinstance(v, (str, int, float, bool))]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return [value]
+    return []
+
+
+def value_key(value: Any) -> tuple:
+    """A hashable key under which equal JSON scalars collide (1 == 1.0, True != 1)."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", float(value))
+    if isinstance(value, str):
+        return ("s", value)
+    return ("z", None)
+
+
+def _in_range(clause: PayloadClause, x: float) -> bool:
+    if clause.low is not None and (x < clause.low or (x == clause.low and not clause.low_inclusive)):
+        return False
+    if clause.high is not None and (x > clause.high or
+                                    (x == clause.high and not clause.high_inclusive)):
+        return False
+    return True
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValidationError(f"filter: {what} must be a list of non-empty strings")
+    return tuple(dict.fromkeys(value))
+
+
+def _scalar(value: Any, what: str) -> Any:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise ValidationError(f"filter: {what} must be a string, number, boolean or null")
+
+
+def _bound(value: Any, what: str) -> float:
+    if not is_number(value) or not math.isfinite(value):
+        raise ValidationError(f"filter: {what} must be a finite number")
+    return float(value)
+
+
+def _parse_payload_clause(name: str, spec: Any) -> PayloadClause:
+    if not isinstance(spec, dict):
+        return PayloadClause(name, "eq", (_scalar(spec, f"payload.{name}"),))
+    if not spec:
+        raise ValidationError(f"filter: payload.{name} has an empty condition")
+    unknown = sorted(set(spec) - PAYLOAD_OPS)
+    if unknown:
+        raise ValidationError(f"filter: payload.{name}: unknown operator(s) {unknown}; "
+                              f"use eq, ne, in, gt, gte, lt, lte")
+    ranged = [op for op in RANGE_OPS if op in spec]
+    kinds = [bool(ranged), "eq" in spec, "ne" in spec, "in" in spec]
+    if sum(kinds) > 1:
+        raise ValidationError(f"filter: payload.{name}: combine eq, ne, in and ranges as "
+                              f"separate fields is not possible; use one kind of condition")
+    if "eq" in spec:
+        return PayloadClause(name, "eq", (_scalar(spec["eq"], f"payload.{name}.eq"),))
+    if "ne" in spec:
+        return PayloadClause(name, "ne", (_scalar(spec["ne"], f"payload.{name}.ne"),))
+    if "in" in spec:
+        values = spec["in"]
+        if not isinstance(values, list) or not values:
+            raise ValidationError(f"filter: payload.{name}.in must be a non-empty list")
+        return PayloadClause(name, "in", tuple(_scalar(v, f"payload.{name}.in") for v in values))
+    if "gt" in spec and "gte" in spec or "lt" in spec and "lte" in spec:
+        raise ValidationError(f"filter: payload.{name}: give at most one lower and one upper bound")
+    low = high = None
+    low_inc = high_inc = True
+    if "gt" in spec or "gte" in spec:
+        op = "gt" if "gt" in spec else "gte"
+        low, low_inc = _bound(spec[op], f"payload.{name}.{op}"), op == "gte"
+    if "lt" in spec or "lte" in spec:
+        op = "lt" if "lt" in spec else "lte"
+        high, high_inc = _bound(spec[op], f"payload.{name}.{op}"), op == "lte"
+    return PayloadClause(name, "range", (), low, low_inc, high, high_inc)
+
+
+def parse_filter(obj: Any) -> Filter:
+    """Parse DESIGN.md's filter object; ``None`` or ``{}`` is the empty filter.
+
+    Raises :class:`ValidationError` with a message naming the bad clause.
+    """
+    if obj is None:
+        return Filter()
+    if isinstance(obj, Filter):
+        return obj
+    if not isinstance(obj, dict):
+        raise ValidationError("filter must be a JSON object")
+    unknown = sorted(set(obj) - {"kind", "tags", "payload"})
+    if unknown:
+        raise ValidationError(f"filter: unknown key(s) {unknown}; use kind, tags, payload")
+    kinds = _strings(obj["kind"], "kind") if "kind" in obj and obj["kind"] is not None else None
+    if kinds is not None and not kinds:
+        raise ValidationError("filter: kind must name at least one kind")
+    tags = obj.get("tags") or {}
+    if not isinstance(tags, dict):
+        raise ValidationError('filter: tags must be an object such as {"all": ["a"]}')
+    unknown = sorted(set(tags) - {"all", "any", "none"})
+    if unknown:
+        raise ValidationError(f"filter: tags: unknown key(s) {unknown}; use all, any, none")
+    payload = obj.get("payload") or {}
+    if not isinstance(payload, dict):
+        raise ValidationError("filter: payload must be an object of field conditions")
+    clauses = tuple(_parse_payload_clause(name, spec) for name, spec in payload.items())
+    return Filter(
+        kinds=kinds,
+        tags_all=_strings(tags.get("all", []), "tags.all"),
+        tags_any=_strings(tags.get("any", []), "tags.any"),
+        tags_none=_strings(tags.get("none", []), "tags.none"),
+        payload=clauses,
+    )

@@ -1,0 +1,129 @@
+"""Index choice and construction.
+
+The store always keeps an exact inner-product index (``IndexFlatIP``) whose row
+*is* the item's row: it stores the vectors, answers exact search, and is the
+source every approximate index is built from. An approximate index (HNSW,
+IVF-Flat, IVF-PQ) is an accelerator on top: built on a copy of rows
+``[0, covered)`` in row order (so FAISS's sequential ids equal rows, no id map
+needed), swapped in when ready, and extended the same way later. Rows written
+since (``[covered, n)``) are searched exactly and merged, so a write never waits
+for an index and a search never sees a half-built one.
+
+Choice rule for ``index="auto"`` (documented in docs/MEMORY.md):
+exact below ``AUTO_ANN_FROM`` live vectors (an exact scan of 100k x 100 costs
+~4-5 ms, fine for an interactive service), HNSW from there up to
+``AUTO_PQ_FROM`` (best recall/speed at moderate memory), IVF-PQ beyond (memory
+per vector matters more than a little recall; results are re-ranked exactly).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from world2vec.memory.errors import ValidationError
+
+INDEX_KINDS = ("auto", "flat", "exact", "hnsw", "ivf", "ivfpq")
+AUTO_ANN_FROM = 100_000
+AUTO_PQ_FROM = 5_000_000
+
+
+@dataclass
+class IndexConfig:
+    """Index settings; the defaults reach recall@10 >= 0.95 on clustered dim-100 data."""
+
+    kind: str = "auto"
+    hnsw_m: int = 32
+    ef_construction: int = 64
+    ef_search: int = 64
+    nlist: int | None = None          # IVF lists; None: 4 * sqrt(n), within [16, 65536]
+    nprobe: int = 16
+    pq_m: int | None = None           # PQ sub-quantizers; None: largest of 50/25/20/10/... dividing dim
+    rerank: int = 4                   # IVF-PQ: fetch rerank*k candidates and re-score them exactly
+    min_train: int = 1000             # an IVF index is not trained on fewer vectors
+
+    def __post_init__(self) -> None:
+        if self.kind not in INDEX_KINDS:
+            raise ValidationError(f"index must be one of {', '.join(INDEX_KINDS)}, got {self.kind!r}")
+        if self.kind == "exact":
+            self.kind = "flat"
+
+    def wanted(self, n: int) -> str | None:
+        """The approximate index kind for ``n`` live vectors, or None for exact only."""
+        kind = self.kind
+        if kind == "auto":
+            kind = "flat" if n < AUTO_ANN_FROM else ("hnsw" if n < AUTO_PQ_FROM else "ivfpq")
+        if kind in ("ivf", "ivfpq") and n < self.min_train:
+            return None
+        return None if kind == "flat" else kind
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _nlist(config: IndexConfig, n: int) -> int:
+    if config.nlist:
+        return max(1, min(config.nlist, n // 39 or 1))
+    return int(min(65536, max(16, 4 * math.sqrt(n))))
+
+
+def _pq_m(config: IndexConfig, dim: int) -> int:
+    if config.pq_m:
+        if dim % config.pq_m:
+            raise ValidationError(f"pq_m={config.pq_m} must divide the dimension {dim}")
+        return config.pq_m
+    for m in (50, 32, 25, 20, 16, 10, 8, 5, 4, 2, 1):
+        if dim % m == 0 and dim // m >= 2:
+            return m
+    return 1
+
+
+def build_ann(kind: str, vectors: np.ndarray, config: IndexConfig,
+              seed: int = 1234) -> faiss.Index:
+    """Build an approximate index over ``vectors`` (row order = FAISS id)."""
+    n, dim = vectors.shape
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = config.ef_construction
+        index.hnsw.efSearch = config.ef_search
+    elif kind in ("ivf", "ivfpq"):
+        nlist = _nlist(config, n)
+        quantizer = faiss.IndexFlatIP(dim)
+        if kind == "ivf":
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        else:
+            index = faiss.IndexIVFPQ(quantizer, dim, nlist, _pq_m(config, dim), 8,
+                                     faiss.METRIC_INNER_PRODUCT)
+        index.own_fields = True
+        quantizer.this.disown()
+        sample = vectors
+        limit = max(nlist * 64, 10_000)
+        if n > limit:
+            rng = np.random.default_rng(seed)
+            sample = vectors[np.sort(rng.choice(n, limit, replace=False))]
+        index.train(np.ascontiguousarray(sample))
+        index.nprobe = min(config.nprobe, nlist)
+    else:
+        raise ValueError(f"no approximate index kind {kind!r}")
+    if n:
+        index.add(np.ascontiguousarray(vectors))
+    return index
+
+
+def search_params(kind: str, index: faiss.Index, config: IndexConfig, sel: faiss.IDSelector | None,
+                  selectivity: float, k: int) -> faiss.SearchParameters:
+    """Per-query parameters: under a filter, widen the search in proportion to how
+    few ids pass, since a graph walk or a probed list finds fewer eligible vectors."""
+    widen = 1.0 if selectivity >= 1.0 else min(16.0, 1.0 / max(selectivity, 1e-6))
+    if kind == "hnsw":
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = int(min(2048, max(config.ef_search * widen, 2 * k)))
+    else:
+        params = faiss.SearchParametersIVF()
+        params.nprobe = int(min(index.nlist, max(1, round(config.nprobe * widen))))
+    if sel is not None:
+        params.sel = sel
+    return params

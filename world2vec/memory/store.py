@@ -1,0 +1,377 @@
+"""MemoryStore: durable, filterable, thread-safe vector memory on FAISS.
+
+Write path: validate the whole batch -> append one WAL record and fsync -> apply
+to memory under the exclusive side of a readers-writer lock (microseconds). A
+write mutex serialises writers (and snapshots) so the log order is the apply
+order. Read path: shared lock, compile the filter to a row bitmap, search.
+Approximate indexes are built off-lock on copies (``builder.py``); see
+docs/MEMORY.md for the whole design.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any, Iterable, Mapping, Sequence
+
+import faiss
+import numpy as np
+
+from world2vec.memory import snapshot as snap
+from world2vec.memory.builder import AnnState, IndexBuilder
+from world2vec.memory.errors import ItemExists, StoreClosed, ValidationError
+from world2vec.memory.filters import Filter, parse_filter
+from world2vec.memory.indexes import IndexConfig, search_params
+from world2vec.memory.items import Hit, Item, check_k, coerce_items, ids_of, as_query
+from world2vec.memory.lock import DirectoryLock
+from world2vec.memory.metadata import RowTable
+from world2vec.memory.rwlock import RWLock
+from world2vec.memory.wal import LogWriter, read_log
+
+log = logging.getLogger("world2vec.memory")
+
+EXACT_SUBSET = 20_000      # at most this many eligible rows: gather them and score exactly
+COMPACT_DEAD_FRACTION = 0.2
+
+
+class MemoryStore:
+    """The embedded memory: one instance per data directory, shared by all threads."""
+
+    def __init__(self, data_dir: str, dim: int, config: IndexConfig,
+                 snapshot_wal_bytes: int, background: bool) -> None:
+        self.data_dir = data_dir
+        self._dim = dim
+        self.config = config
+        self.snapshot_wal_bytes = snapshot_wal_bytes
+        self.recovery_warnings: list[str] = []
+        self._rw = RWLock()
+        self._write_mutex = threading.Lock()
+        self._closed = False
+        self._table = RowTable()
+        self._flat = faiss.IndexFlatIP(dim)
+        self.ann = AnnState()
+        self._lock = DirectoryLock(data_dir)
+        self._gen = 0
+        self._wal: LogWriter | None = None
+        self._builder = IndexBuilder(self, background)
+
+    # -- opening ------------------------------------------------------------------
+    @classmethod
+    def open(cls, data_dir: str, dim: int, index: str = "auto", *,
+             snapshot_wal_bytes: int = 256 << 20, background: bool = True,
+             **index_options: Any) -> "MemoryStore":
+        """Open (creating if needed) the memory in ``data_dir`` for writing.
+
+        Takes the directory lock (:class:`StoreLocked` names the holder), loads the
+        newest snapshot and replays the log after it (a torn tail is dropped with a
+        warning, see ``recovery_warnings``). ``index`` is auto, flat, hnsw, ivf or
+        ivfpq; ``index_options`` set :class:`IndexConfig` fields such as ef_search.
+        """
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise ValidationError(f"dim must be a positive integer, got {dim!r}")
+        unknown = set(index_options) - set(IndexConfig.__dataclass_fields__)
+        if unknown:
+            raise ValidationError(f"unknown index option(s): {sorted(unknown)}")
+        config = IndexConfig(kind=index, **index_options)
+        os.makedirs(data_dir, exist_ok=True)
+        store = cls(data_dir, dim, config, snapshot_wal_bytes, background)
+        store._lock.acquire()
+        try:
+            store._recover()
+        except BaseException:
+            store._lock.release()
+            raise
+        store._builder.start()
+        return store
+
+    def _recover(self) -> None:
+        gen = snap.latest_snapshot(self.data_dir)
+        if gen is not None:
+            vectors, meta = snap.read_snapshot(self.data_dir, gen)
+            if meta["dim"] != self._dim:
+                raise ValidationError(f"{self.data_dir} holds vectors of dimension {meta['dim']}, "
+                                      f"not {self._dim} (was it written with another model?)")
+            self._table, self._flat = self._build_rows(vectors, meta)
+        self._gen = gen or 0
+        for wal_gen in snap.wal_generations(self.data_dir):
+            if wal_gen < self._gen:
+                continue
+            path = os.path.join(self.data_dir, snap.wal_name(wal_gen))
+            records, warnings = read_log(path)
+            self.recovery_warnings.extend(warnings)
+            for record in records:
+                self._apply_record(record)
+            self._gen = max(self._gen, wal_gen)
+        snap.remove_older(self.data_dir, self._gen)
+        self._wal = LogWriter(os.path.join(self.data_dir, snap.wal_name(self._gen)))
+
+    def _build_rows(self, vectors: np.ndarray, meta: dict) -> tuple[RowTable, faiss.IndexFlatIP]:
+        table = RowTable()
+        for i, item_id in enumerate(meta["ids"]):
+            table.append(item_id, meta["kinds"][i], meta["texts"][i], meta["tags"][i],
+                         meta["payloads"][i], meta["answers"][i], meta["created"][i])
+        flat = faiss.IndexFlatIP(self._dim)
+        if len(vectors):
+            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return table, flat
+
+    # -- properties ---------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._table.row_of
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosed("the memory store is closed")
+
+    # -- writes -------------------------------------------------------------------
+    def add(self, items: Iterable[Item | Mapping]) -> list[str]:
+        """Add new items; :class:`ItemExists` (nothing written) if any id is stored."""
+        return self._put(items, replace=False)
+
+    def upsert(self, items: Iterable[Item | Mapping]) -> list[str]:
+        """Add items, replacing any stored item with the same id."""
+        return self._put(items, replace=True)
+
+    def _put(self, items: Iterable[Item | Mapping], replace: bool) -> list[str]:
+        self._check_open()
+        batch, matrix = coerce_items(items, self._dim)
+        if not batch:
+            return []
+        record = {"op": "put", "vectors": matrix.tobytes(),
+                  "items": [[it.id, it.kind, it.text, it.tags, it.payload, it.answer,
+                             it.created_at] for it in batch]}
+        with self._write_mutex:
+            self._check_open()
+            if not replace:
+                for position, it in enumerate(batch):
+                    if it.id in self._table.row_of:
+                        raise ItemExists(f"item {position} (id {it.id!r}) already exists; "
+                                         f"use upsert to replace it", it.id, position)
+            self._wal.append([record])
+            with self._rw.write():
+                self._apply_put(record["items"], matrix)
+            self._after_write()
+        return [it.id for it in batch]
+
+    def delete(self, item_id: str) -> bool:
+        """Remove one item; False if it was not stored."""
+        return self.delete_many([item_id]) == 1
+
+    def delete_many(self, ids: Sequence[str]) -> int:
+        """Remove items by id (unknown ids are skipped); returns how many were removed."""
+        self._check_open()
+        ids = ids_of(ids)
+        with self._write_mutex:
+            self._check_open()
+            present = [i for i in dict.fromkeys(ids) if i in self._table.row_of]
+            if not present:
+                return 0
+            self._wal.append([{"op": "del", "ids": present}])
+            with self._rw.write():
+                for item_id in present:
+                    self._table.kill(item_id)
+            self._after_write()
+        return len(present)
+
+    def _apply_record(self, record: dict) -> None:
+        if record.get("op") == "put":
+            matrix = np.frombuffer(record["vectors"], dtype=np.float32).reshape(-1, self._dim)
+            self._apply_put(record["items"], matrix)
+        elif record.get("op") == "del":
+            for item_id in record["ids"]:
+                self._table.kill(item_id)
+
+    def _apply_put(self, rows: list[list], matrix: np.ndarray) -> None:
+        table = self._table
+        for item_id, kind, text, tags, payload, answer, created in rows:
+            table.kill(item_id)
+            table.append(item_id, kind, text, tags, payload, answer, created)
+        self._flat.add(np.ascontiguousarray(matrix))
+
+    def _after_write(self) -> None:
+        if self._wal.size() >= self.snapshot_wal_bytes:
+            self._snapshot_locked()
+        self._builder.poke()
+
+    # -- reads --------------------------------------------------------------------
+    def _vectors_view(self) -> np.ndarray:
+        """Zero-copy view of the exact index's storage; valid only under the read lock."""
+        n = self._flat.ntotal
+        if n == 0:
+            return np.empty((0, self._dim), dtype=np.float32)
+        return faiss.rev_swig_ptr(self._flat.get_xb(), n * self._dim).reshape(n, self._dim)
+
+    def _item(self, row: int, vectors: np.ndarray) -> Item:
+        t = self._table
+        return Item(id=t.ids[row], kind=t.kinds[row], text=t.texts[row],
+                    vector=vectors[row].copy(), tags=list(t.tags[row]), payload=t.payloads[row],
+                    answer=t.answers[row], created_at=t.created[row])
+
+    def get(self, item_id: str) -> Item | None:
+        """The stored item (with its unit vector), or None."""
+        self._check_open()
+        if not isinstance(item_id, str):
+            raise ValidationError("id must be a string")
+        with self._rw.read():
+            row = self._table.row_of.get(item_id)
+            return None if row is None else self._item(row, self._vectors_view())
+
+    def search(self, vector: Any, k: int = 10, filter: Filter | Mapping | None = None,
+               exclude_ids: Iterable[str] = ()) -> list[Hit]:
+        """The ``k`` stored items most similar (cosine) to ``vector``, best first.
+
+        ``filter`` (DESIGN.md's language, or a parsed :class:`Filter`) is applied inside
+        the FAISS search as an ID selector; a filtered search returns k hits whenever at
+        least k items match. ``exclude_ids`` drops those items (e.g. the query's own).
+        """
+        self._check_open()
+        query = as_query(vector, self._dim)
+        k = check_k(k)
+        flt = parse_filter(filter)
+        exclude = [exclude_ids] if isinstance(exclude_ids, str) else list(exclude_ids)
+        with self._rw.read():
+            table = self._table
+            mask = None
+            if not flt.is_empty or table.dead or exclude:
+                mask = table.compile(flt)
+                for item_id in exclude:
+                    row = table.row_of.get(item_id)
+                    if row is not None:
+                        mask[row] = False
+            rows, scores = self._search_rows(query, k, mask)
+            vectors = self._vectors_view()
+            return [Hit(table.ids[r], float(s), self._item(r, vectors)) for r, s in zip(rows, scores)]
+
+    def _search_rows(self, query: np.ndarray, k: int, mask: np.ndarray | None
+                     ) -> tuple[list[int], list[float]]:
+        n = self._flat.ntotal
+        eligible = n if mask is None else int(np.count_nonzero(mask))
+        if eligible == 0:
+            return [], []
+        if mask is not None and eligible <= EXACT_SUBSET:
+            return self._exact_subset(query, k, np.flatnonzero(mask))
+        ann = self.ann
+        if ann.index is None or ann.covered < n // 2:
+            return self._exact(query, k, mask)
+        covered = ann.covered
+        sel = bits = None
+        if mask is not None:
+            bits = np.packbits(mask[:covered], bitorder="little")
+            sel = faiss.IDSelectorBitmap(covered, faiss.swig_ptr(bits))
+        fetch = k * self.config.rerank if ann.kind == "ivfpq" else k
+        params = search_params(ann.kind, ann.index, self.config, sel, eligible / n, fetch)
+        _, ids = ann.index.search(query, min(fetch, covered), params=params)
+        del bits
+        cand = ids[0][ids[0] >= 0]
+        if covered < n:
+            tail = np.arange(covered, n)
+            if mask is not None:
+                tail = tail[mask[covered:]]
+            cand = np.concatenate([cand, tail])
+        rows, scores = self._exact_subset(query, k, cand)
+        if len(rows) < min(k, eligible):
+            return self._exact(query, k, mask)
+        return rows, scores
+
+    def _exact_subset(self, query: np.ndarray, k: int, rows: np.ndarray
+                      ) -> tuple[list[int], list[float]]:
+        if rows.size == 0:
+            return [], []
+        scores = self._vectors_view()[rows] @ query[0]
+        if rows.size > k:
+            top = np.argpartition(-scores, k - 1)[:k]
+        else:
+            top = np.arange(rows.size)
+        top = top[np.lexsort((rows[top], -scores[top]))]
+        return rows[top].tolist(), scores[top].tolist()
+
+    def _exact(self, query: np.ndarray, k: int, mask: np.ndarray | None
+               ) -> tuple[list[int], list[float]]:
+        params = bits = None
+        if mask is not None:
+            bits = np.packbits(mask, bitorder="little")
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(mask.shape[0],
+                                                                       faiss.swig_ptr(bits)))
+        scores, ids = self._flat.search(query, min(k, self._flat.ntotal), params=params)
+        del bits
+        keep = ids[0] >= 0
+        return ids[0][keep].tolist(), scores[0][keep].tolist()
+
+    # -- maintenance --------------------------------------------------------------
+    def snapshot(self) -> str:
+        """Write an atomic snapshot and start a fresh log; returns the snapshot's path."""
+        self._check_open()
+        with self._write_mutex:
+            return self._snapshot_locked()
+
+    def _snapshot_locked(self) -> str:
+        table = self._table
+        with self._rw.read():
+            live = np.flatnonzero(table.live.view())
+            vectors = self._vectors_view()[live].copy()
+        rows = live.tolist()
+        meta = {"dim": self._dim, "count": len(rows), "index": self.config.to_dict(),
+                "ids": [table.ids[r] for r in rows], "kinds": [table.kinds[r] for r in rows],
+                "texts": [table.texts[r] for r in rows], "tags": [table.tags[r] for r in rows],
+                "payloads": [table.payloads[r] for r in rows],
+                "answers": [table.answers[r] for r in rows],
+                "created": [table.created[r] for r in rows]}
+        gen = self._gen + 1
+        path = snap.write_snapshot(self.data_dir, gen, vectors, meta)
+        old_wal = self._wal
+        self._wal = LogWriter(os.path.join(self.data_dir, snap.wal_name(gen)))
+        self._gen = gen
+        old_wal.close()
+        snap.remove_older(self.data_dir, gen)
+        if table.dead > COMPACT_DEAD_FRACTION * max(table.nrows, 1):
+            self._compact(vectors, meta)
+        return path
+
+    def _compact(self, vectors: np.ndarray, meta: dict) -> None:
+        """Renumber rows without the dead ones (built aside, swapped in)."""
+        new_table, new_flat = self._build_rows(vectors, meta)
+        with self._rw.write():
+            self._table, self._flat = new_table, new_flat
+            self.ann = AnnState(epoch=self.ann.epoch + 1)
+        self._builder.poke()
+
+    def refresh(self) -> None:
+        """Bring the approximate index up to date now (build or extend it) and wait."""
+        self._check_open()
+        self._builder.run_once()
+
+    def stats(self) -> dict:
+        ann = self.ann
+        return {"items": len(self), "rows": self._table.nrows, "dead": self._table.dead,
+                "index": ann.kind or "flat", "index_covered": ann.covered,
+                "wal_bytes": self._wal.size() if self._wal else 0, "generation": self._gen}
+
+    def close(self, snapshot: bool = True) -> None:
+        """Stop background work, snapshot if the log holds anything, release the lock."""
+        if self._closed:
+            return
+        self._builder.stop()
+        with self._write_mutex:
+            try:
+                if snapshot and self._wal is not None and self._wal.size() > len(b"W2VWAL1\n"):
+                    self._snapshot_locked()
+            finally:
+                self._closed = True
+                if self._wal is not None:
+                    self._wal.close()
+                self._lock.release()
+
+    def __enter__(self) -> "MemoryStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
