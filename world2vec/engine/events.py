@@ -1,0 +1,154 @@
+"""Event log: training scalars and histograms by step, as JSON lines.
+
+Why JSON lines: the log is appended to while training runs, survives a crash
+(every record is one line, flushed as written), and is read back as plain data
+by the web page, tests and notebooks without any library. A half-written last
+line (the process died mid-write) is ignored on reading; a corrupt line in the
+middle is an error naming its line number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from typing import Any, Iterable
+
+import numpy as np
+
+__all__ = ["EventLog", "read_events", "scalars", "truncate_events"]
+
+
+class EventLog:
+    """Append scalars and histograms to ``path`` (created with its parent folder).
+
+    >>> log = EventLog("run/events.jsonl")
+    >>> log.scalar("loss", 0.7, step=1)
+    >>> log.histogram("weights/W", W, step=1)
+    >>> log.close()
+    """
+
+    def __init__(self, path: str | os.PathLike, bins: int = 30) -> None:
+        self.path = os.fspath(path)
+        self.bins = int(bins)
+        parent = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(parent, exist_ok=True)
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self._file.closed:
+            raise ValueError(f"event log {self.path} is closed")
+        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._file.flush()
+
+    def scalar(self, tag: str, value: float, step: int) -> None:
+        """Record one number (loss, learning rate, throughput...) at ``step``."""
+        value = float(value)
+        self._write({"type": "scalar", "tag": str(tag), "step": int(step),
+                     "value": value if math.isfinite(value) else str(value),
+                     "time": round(time.time(), 3)})
+
+    def histogram(self, tag: str, values: Any, step: int, bins: int | None = None) -> None:
+        """Record the distribution of ``values`` (weights, gradients) at ``step``.
+
+        Stored as summary statistics plus bin edges and counts, so a 10M-entry
+        matrix costs a few hundred bytes in the log.
+        """
+        arr = np.asarray(values, dtype=np.float64).ravel()
+        finite = arr[np.isfinite(arr)]
+        record: dict[str, Any] = {"type": "histogram", "tag": str(tag), "step": int(step),
+                                  "count": int(arr.size), "nonfinite": int(arr.size - finite.size),
+                                  "time": round(time.time(), 3)}
+        if finite.size:
+            counts, edges = np.histogram(finite, bins=bins or self.bins)
+            record.update(min=float(finite.min()), max=float(finite.max()),
+                          mean=float(finite.mean()), std=float(finite.std()),
+                          edges=[float(e) for e in edges], counts=[int(c) for c in counts])
+        else:
+            record.update(min=None, max=None, mean=None, std=None, edges=[], counts=[])
+        self._write(record)
+
+    def truncate_after(self, step: int) -> None:
+        """Drop already-written events with a step beyond ``step`` (used on resume)."""
+        self.close()
+        truncate_events(self.path, step)
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def flush(self) -> None:
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self.flush()
+            self._file.close()
+
+    def __enter__(self) -> "EventLog":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _parse(path: str) -> Iterable[dict[str, Any]]:
+    with open(path, "r", encoding="utf-8") as handle:
+        lines = handle.read().split("\n")
+    # a file that ends without a newline was cut mid-write: its last piece is dropped
+    complete, tail = lines[:-1], lines[-1]
+    for number, line in enumerate(complete, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not a JSON event ({exc.msg})") from None
+        if not isinstance(record, dict) or "type" not in record or "tag" not in record \
+                or "step" not in record:
+            raise ValueError(f"{path}:{number}: an event needs 'type', 'tag' and 'step'")
+        if record["type"] == "scalar" and isinstance(record.get("value"), str):
+            record["value"] = float(record["value"])  # "nan" / "inf" written as text
+        yield record
+    del tail
+
+
+def read_events(path: str | os.PathLike, type: str | None = None,
+                tag: str | None = None) -> list[dict[str, Any]]:
+    """All events in the log at ``path`` in write order, optionally of one type/tag.
+
+    Each is a dict ``{"type": "scalar"|"histogram", "tag", "step", ...}``: scalars
+    carry ``value``; histograms ``count, min, max, mean, std, edges, counts``.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no event log at {path}")
+    return [r for r in _parse(path)
+            if (type is None or r["type"] == type) and (tag is None or r["tag"] == tag)]
+
+
+def scalars(path: str | os.PathLike, tag: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(steps, values)`` of one scalar series, e.g. ``scalars(p, "loss")``."""
+    events = read_events(path, type="scalar", tag=tag)
+    steps = np.array([e["step"] for e in events], dtype=np.int64)
+    values = np.array([e["value"] for e in events], dtype=np.float64)
+    return steps, values
+
+
+def truncate_events(path: str | os.PathLike, after_step: int) -> None:
+    """Drop events with ``step > after_step`` (atomically rewriting the file).
+
+    A resumed run calls this so the log matches the checkpoint it resumed from:
+    events written between that checkpoint and a crash would otherwise appear twice.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        return
+    kept = [r for r in _parse(path) if int(r["step"]) <= after_step]
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for record in kept:
+            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
