@@ -1,0 +1,54 @@
+"""Unicode-aware tokenizer shared by training, evaluation and the encoders.
+
+Why one tokenizer: a model is only as good as the agreement between how its
+corpus was split and how queries are split later, so the settings used at
+training time are stored in the model's manifest and reused at query time.
+
+A token is a run of letters/digits/underscores, optionally joined by inner
+apostrophes or hyphens ("don't", "well-known"). Underscores are word
+characters, so multiword concepts written as ``new_york`` stay one token.
+Lowercasing is on by default (``casefold`` would also fold "ß", which hurts
+more than it helps for lookups of German words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+_TOKEN = re.compile(r"\w+(?:['\u2019\-]\w+)*")
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """Split text into tokens. ``lowercase`` folds case (default on)."""
+
+    lowercase: bool = True
+
+    def tokenize(self, text: str) -> list[str]:
+        if self.lowercase:
+            text = text.lower()
+        return _TOKEN.findall(text)
+
+    __call__ = tokenize
+
+    def normalize(self, token: str) -> str:
+        """Normalise one already-split token or concept name ("New York" -> "new_york")."""
+        token = token.strip()
+        if self.lowercase:
+            token = token.lower()
+        return "_".join(token.split())
+
+    def tokens_of(self, sentence: str | Iterable[str]) -> list[str]:
+        """Tokens of a raw line, or of an already tokenised sentence (normalised)."""
+        if isinstance(sentence, str):
+            return self.tokenize(sentence)
+        return [t for t in (self.normalize(str(x)) for x in sentence) if t]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Tokenizer":
+        return cls(**(d or {}))

@@ -1,0 +1,265 @@
+"""WordVectors: a trained (or imported) word/concept vector model, queried by cosine.
+
+Why keep both raw and unit rows: formats and further training want the raw
+vectors, while every query (nearest, analogies) is a cosine, which is a plain
+dot product over unit rows. Unit rows are computed once, lazily.
+
+Unseen words: when the model carries fastText-style n-gram vectors, an
+out-of-vocabulary word gets the mean of its n-gram vectors and is flagged as
+*synthesised* (``vector()`` returns ``(vec, True)``); without n-grams, or when
+none of its n-grams can be built, ``KeyError``.
+
+Model directory layout (see docs/ARCHITECTURE.md): ``manifest.json``,
+``words.txt``, ``vectors.npy``, ``counts.npy``, optional ``ngrams.npy`` and
+``events.jsonl``. Saving writes to a temporary sibling directory and renames
+it into place, so a model directory is never seen half-written, and an
+existing non-empty directory is never overwritten (models are immutable).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import tempfile
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from world2vec.embeddings.subwords import word_ngram_buckets
+from world2vec.embeddings.tokenizer import Tokenizer
+
+FORMAT_VERSION = 1
+_EPS = 1e-12
+
+
+class ModelFormatError(ValueError):
+    """A model directory that is missing, incomplete or inconsistent."""
+
+
+def _unit_rows(matrix: np.ndarray, block: int = 65536) -> np.ndarray:
+    out = np.empty(matrix.shape, dtype=np.float32)
+    for a in range(0, len(matrix), block):
+        part = np.asarray(matrix[a:a + block], dtype=np.float32)
+        norms = np.linalg.norm(part, axis=1, keepdims=True)
+        out[a:a + block] = part / np.maximum(norms, _EPS)
+    return out
+
+
+class WordVectors:
+    """Words (most frequent first), their counts and vectors; optional n-gram vectors."""
+
+    def __init__(self, words: Sequence[str], vectors: np.ndarray, counts: np.ndarray | None = None,
+                 *, ngrams: np.ndarray | None = None, min_n: int = 3, max_n: int = 6,
+                 name: str = "word2vec", settings: dict | None = None,
+                 tokenizer: Tokenizer | None = None, events_path: str | None = None) -> None:
+        vectors = np.asarray(vectors) if not isinstance(vectors, np.memmap) else vectors
+        if vectors.ndim != 2 or vectors.shape[0] != len(words):
+            raise ValueError(f"vectors have shape {vectors.shape}, expected ({len(words)}, dim)")
+        self.words = list(words)
+        self.vectors = vectors if vectors.dtype == np.float32 else vectors.astype(np.float32)
+        self.counts = (np.asarray(counts, dtype=np.int64) if counts is not None
+                       else np.arange(len(words), 0, -1, dtype=np.int64))
+        self.ngrams = None if ngrams is None else (
+            ngrams if ngrams.dtype == np.float32 else ngrams.astype(np.float32))
+        self.min_n, self.max_n = int(min_n), int(max_n)
+        self.name = name
+        self.settings = dict(settings or {})
+        self.tokenizer = tokenizer or Tokenizer()
+        self.events_path = events_path
+        self._index = {w: i for i, w in enumerate(self.words)}
+        self._normed: np.ndarray | None = None
+        self._trigrams: dict[str, np.ndarray] | None = None
+
+    # -- basic lookups ---------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self._lookup(word) is not None
+
+    def _lookup(self, word: str) -> int | None:
+        i = self._index.get(word)
+        if i is None:
+            i = self._index.get(self.tokenizer.normalize(word))
+        return i
+
+    def index(self, word: str) -> int:
+        """Row of ``word`` (also tried normalised, e.g. lowercased); KeyError if absent."""
+        i = self._lookup(word)
+        if i is None:
+            raise KeyError(word)
+        return i
+
+    @property
+    def normed(self) -> np.ndarray:
+        """Unit-length rows (float32), computed on first use."""
+        if self._normed is None:
+            self._normed = _unit_rows(self.vectors)
+        return self._normed
+
+    def vector(self, word: str) -> tuple[np.ndarray, bool]:
+        """Unit vector of ``word`` and whether it was synthesised from subwords."""
+        i = self._lookup(word)
+        if i is not None:
+            return self.normed[i], False
+        if self.ngrams is not None:
+            key = self.tokenizer.normalize(word)
+            ids = word_ngram_buckets(key, self.min_n, self.max_n, len(self.ngrams)) if key else []
+            if len(ids):
+                v = np.asarray(self.ngrams[ids], dtype=np.float32).mean(axis=0)
+                norm = float(np.linalg.norm(v))
+                if norm > _EPS:
+                    return (v / norm).astype(np.float32), True
+        raise KeyError(word)
+
+    # -- similarity queries ----------------------------------------------------
+    def nearest(self, vector: np.ndarray, k: int = 10, exclude: Iterable[str] = (),
+                restrict: int | None = None) -> list[tuple[str, float]]:
+        """The ``k`` words most cosine-similar to ``vector`` (excluding ``exclude``)."""
+        v = np.asarray(vector, dtype=np.float32).ravel()
+        if v.shape[0] != self.dim:
+            raise ValueError(f"vector has dimension {v.shape[0]}, the model {self.dim}")
+        norm = float(np.linalg.norm(v))
+        if norm <= _EPS or k <= 0:
+            return []
+        matrix = self.normed if restrict is None else self.normed[:restrict]
+        scores = matrix @ (v / norm)
+        return self._top(scores, k, exclude)
+
+    def _top(self, scores: np.ndarray, k: int, exclude: Iterable[str]) -> list[tuple[str, float]]:
+        skip = {i for i in (self._lookup(w) for w in exclude) if i is not None}
+        want = min(k + len(skip), len(scores))
+        if want <= 0:
+            return []
+        top = np.argpartition(-scores, want - 1)[:want] if want < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.words[i], float(scores[i])) for i in top if i not in skip][:k]
+
+    def most_similar(self, positive: Sequence[str] = (), negative: Sequence[str] = (),
+                     k: int = 10) -> list[tuple[str, float]]:
+        """gensim's most_similar: mean of unit vectors (+positive, -negative); inputs excluded."""
+        if not positive and not negative:
+            raise ValueError("give at least one positive or negative word")
+        total = np.zeros(self.dim, dtype=np.float32)
+        for w in positive:
+            total += self.vector(w)[0]
+        for w in negative:
+            total -= self.vector(w)[0]
+        return self.nearest(total, k, exclude=[*positive, *negative])
+
+    def analogy(self, a: str, b: str, c: str, method: str = "add",
+                k: int = 10) -> list[tuple[str, float]]:
+        """a : b :: c : ?  by 3CosAdd (b - a + c) or 3CosMul (Levy & Goldberg); inputs excluded."""
+        va, vb, vc = (self.vector(w)[0] for w in (a, b, c))
+        if method == "add":
+            return self.nearest(vb - va + vc, k, exclude=(a, b, c))
+        if method == "mul":
+            n = self.normed
+            pos_b = (1.0 + n @ vb) / 2.0
+            pos_c = (1.0 + n @ vc) / 2.0
+            neg_a = (1.0 + n @ va) / 2.0
+            return self._top(pos_b * pos_c / (neg_a + 1e-6), k, exclude=(a, b, c))
+        raise ValueError(f"unknown analogy method {method!r} (use 'add' or 'mul')")
+
+    def suggest(self, word: str, n: int = 5) -> list[str]:
+        """Known words spelled like ``word`` (for "did you mean" messages)."""
+        key = self.tokenizer.normalize(word)
+        if self._trigrams is None:
+            grams: dict[str, list[int]] = {}
+            for i, w in enumerate(self.words):
+                for g in {f"<{w}>"[j:j + 3] for j in range(len(w))}:
+                    grams.setdefault(g, []).append(i)
+            self._trigrams = {g: np.array(ids, dtype=np.int64) for g, ids in grams.items()}
+        padded = f"<{key}>"
+        hits = [self._trigrams[g] for g in {padded[j:j + 3] for j in range(len(key))}
+                if g in self._trigrams]
+        if not hits:
+            return []
+        shared = np.bincount(np.concatenate(hits), minlength=len(self.words))
+        candidates = np.argsort(-shared, kind="stable")[:50]
+        candidates = [self.words[i] for i in candidates if shared[i] > 0]
+        return difflib.get_close_matches(key, candidates, n=n, cutoff=0.6)
+
+    # -- files -------------------------------------------------------------------
+    def manifest(self, dtype: str = "float32") -> dict:
+        m = {"format_version": FORMAT_VERSION, "kind": "world2vec.word_vectors", "name": self.name,
+             "dim": self.dim, "words": len(self.words), "dtype": dtype,
+             "tokenizer": self.tokenizer.to_dict(), "training": self.settings,
+             "components": ["words"] + (["ngrams"] if self.ngrams is not None else [])}
+        if self.ngrams is not None:
+            m["ngrams"] = {"min_n": self.min_n, "max_n": self.max_n, "buckets": len(self.ngrams)}
+        return m
+
+    def save(self, path: str | os.PathLike, dtype: str | type = "float32") -> str:
+        """Write a new model directory (float32 or float16 storage); returns its path."""
+        dtype = np.dtype(dtype).name
+        if dtype not in ("float32", "float16"):
+            raise ValueError("dtype must be float32 or float16")
+        path = os.path.abspath(os.fspath(path))
+        if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+            raise FileExistsError(f"{path} already exists and is not empty "
+                                  "(model directories are immutable; choose a new one)")
+        parent = os.path.dirname(path)
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=".tmp-" + os.path.basename(path), dir=parent)
+        try:
+            np.save(os.path.join(tmp, "vectors.npy"), np.asarray(self.vectors).astype(dtype))
+            np.save(os.path.join(tmp, "counts.npy"), self.counts)
+            if self.ngrams is not None:
+                np.save(os.path.join(tmp, "ngrams.npy"), np.asarray(self.ngrams).astype(dtype))
+            with open(os.path.join(tmp, "words.txt"), "w", encoding="utf-8") as f:
+                f.writelines(w + "\n" for w in self.words)
+            if self.events_path and os.path.isfile(self.events_path):
+                shutil.copyfile(self.events_path, os.path.join(tmp, "events.jsonl"))
+            with open(os.path.join(tmp, "manifest.json"), "w", encoding="utf-8") as f:
+                json.dump(self.manifest(dtype), f, indent=2)
+                f.write("\n")
+            for name in os.listdir(tmp):
+                with open(os.path.join(tmp, name), "rb") as f:
+                    os.fsync(f.fileno())
+            if os.path.isdir(path):
+                os.rmdir(path)
+            os.rename(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = True) -> "WordVectors":
+        """Open a model directory; float32 vectors are memory-mapped when ``mmap``."""
+        path = os.fspath(path)
+        manifest_path = os.path.join(path, "manifest.json")
+        if not os.path.isfile(manifest_path):
+            raise ModelFormatError(f"{path} is not a model directory (no manifest.json)")
+        try:
+            with open(manifest_path, encoding="utf-8") as f:
+                m = json.load(f)
+            with open(os.path.join(path, "words.txt"), encoding="utf-8") as f:
+                words = [line.rstrip("\n") for line in f]
+            mode = "r" if mmap else None
+            vectors = np.load(os.path.join(path, "vectors.npy"), mmap_mode=mode)
+            counts = np.load(os.path.join(path, "counts.npy"))
+            ngrams = None
+            if "ngrams" in m.get("components", []):
+                ngrams = np.load(os.path.join(path, "ngrams.npy"), mmap_mode=mode)
+        except (OSError, ValueError, json.JSONDecodeError) as exc:
+            raise ModelFormatError(f"cannot read model {path}: {exc}") from exc
+        if m.get("format_version", 0) > FORMAT_VERSION:
+            raise ModelFormatError(f"{path} was written by a newer world2vec "
+                                   f"(format {m.get('format_version')})")
+        if vectors.shape != (len(words), m.get("dim", -1)) or len(counts) != len(words):
+            raise ModelFormatError(f"{path}: words.txt, vectors.npy and counts.npy disagree "
+                                   f"({len(words)} words, vectors {vectors.shape})")
+        ng = m.get("ngrams", {})
+        events = os.path.join(path, "events.jsonl")
+        return cls(words, vectors, counts, ngrams=ngrams, min_n=ng.get("min_n", 3),
+                   max_n=ng.get("max_n", 6), name=m.get("name", os.path.basename(path)),
+                   settings=m.get("training", {}), tokenizer=Tokenizer.from_dict(m.get("tokenizer")),
+                   events_path=events if os.path.isfile(events) else None)
