@@ -1,0 +1,152 @@
+"""Adding many items: batches, progress, and an item-by-item report of what failed.
+
+The service validates a batch as a whole and writes nothing when any item is bad, so
+a refused batch (400/409/413) is split in halves and resent until the bad items stand
+alone: the good ones are stored and the report names each bad one with the server's
+reason. A batch lost to a server or connection failure (after the transport's own
+retries) is reported with ``maybe_applied`` set when the server may have stored it,
+so the caller knows whether an upsert by id is needed to be sure.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, TextIO
+
+from world2vec_client.errors import (BadRequest, ClientError, Conflict, Forbidden,
+                                     PayloadTooLarge, TransportError, Unauthorized,
+                                     World2vecError)
+
+SPLITTABLE = (BadRequest, Conflict, PayloadTooLarge)
+
+
+@dataclass
+class Failure:
+    """One item that was not stored (or may not have been)."""
+
+    position: int
+    id: str | None
+    error: Exception
+    maybe_applied: bool = False
+
+    @property
+    def reason(self) -> str:
+        err = self.error
+        return getattr(err, "detail", None) or str(err)
+
+
+@dataclass
+class BatchReport:
+    """What ``add_many`` did: ids stored, items that failed, requests sent, seconds taken."""
+
+    ids: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    requests: int = 0
+    seconds: float = 0.0
+
+    @property
+    def added(self) -> int:
+        return len(self.ids)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def __str__(self) -> str:
+        text = f"{self.added} stored, {len(self.failures)} failed in {self.requests} requests " \
+               f"({self.seconds:.1f} s)"
+        for f in self.failures[:10]:
+            text += f"\n  item {f.position} ({f.id or 'no id'}): {f.reason}"
+        if len(self.failures) > 10:
+            text += f"\n  ... and {len(self.failures) - 10} more"
+        return text
+
+
+class _Bar:
+    """A one-line progress bar on stderr (the client ships without the server's)."""
+
+    def __init__(self, total: int | None, stream: TextIO = sys.stderr) -> None:
+        self.total, self.stream, self.start = total, stream, time.monotonic()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        rate = done / max(time.monotonic() - self.start, 1e-9)
+        if total:
+            filled = int(30 * done / total)
+            line = f"\radding [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
+        else:
+            line = f"\radding {done}"
+        self.stream.write(f"{line} items, {rate:,.0f}/s")
+        if total is not None and done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def add_in_batches(add: Callable[..., list[str]], items: Iterable[Any], *, batch_size: int,
+                   upsert: bool, progress: bool | Callable[[int, int | None], None],
+                   stop_on_error: bool, to_wire: Callable[[Any, int], dict[str, Any]]
+                   ) -> BatchReport:
+    """Drive ``add`` over ``items`` (see the module docstring); used by ``Client.add_many``."""
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError("batch_size must be a positive integer")
+    try:
+        total: int | None = len(items)  # type: ignore[arg-type]
+    except TypeError:
+        total = None
+    callback = _Bar(total) if progress is True else (progress or None)
+    report = BatchReport()
+    started = time.monotonic()
+    done = 0
+    position = 0
+    for chunk in _chunks(items, batch_size):
+        wired: list[tuple[int, dict[str, Any]]] = []
+        for item in chunk:
+            try:
+                wired.append((position, to_wire(item, position)))
+            except (TypeError, ValueError) as exc:
+                item_id = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+                report.failures.append(Failure(position, item_id, exc))
+            position += 1
+        if wired:
+            _send(add, wired, upsert, report)
+        done += len(chunk)
+        if callback:
+            callback(done, total)
+        if stop_on_error and report.failures:
+            break
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _send(add: Callable[..., list[str]], wired: list[tuple[int, dict[str, Any]]], upsert: bool,
+          report: BatchReport) -> None:
+    report.requests += 1
+    try:
+        ids = add([w for _, w in wired], upsert=upsert)
+    except (Unauthorized, Forbidden):
+        raise  # every later batch would fail the same way: stop and say why
+    except SPLITTABLE as exc:
+        if len(wired) == 1:
+            pos, obj = wired[0]
+            report.failures.append(Failure(pos, obj.get("id"), exc))
+            return
+        half = len(wired) // 2
+        _send(add, wired[:half], upsert, report)
+        _send(add, wired[half:], upsert, report)
+        return
+    except World2vecError as exc:
+        if isinstance(exc, TransportError):
+            maybe = exc.maybe_applied
+        else:  # a 4xx wrote nothing; a 5xx or an unreadable answer may follow a write
+            maybe = not isinstance(exc, ClientError)
+        report.failures.extend(Failure(pos, obj.get("id"), exc, maybe) for pos, obj in wired)
+        return
+    report.ids.extend(ids)

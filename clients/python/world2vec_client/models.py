@@ -1,0 +1,179 @@
+"""Typed results.
+
+The service's JSON shapes (DESIGN.md) become small dataclasses so that an editor can
+complete ``hit.score`` and a typo fails loudly. Fields the client does not know yet
+are kept in ``extra`` rather than dropped: a newer server can add fields without
+breaking an older client, and nothing the server said is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+
+def _take(obj: Mapping[str, Any], known: Iterable[str]) -> dict[str, Any]:
+    known = set(known)
+    return {k: v for k, v in obj.items() if k not in known}
+
+
+def to_vector(value: Any) -> np.ndarray:
+    """One vector from its wire form: raw little-endian float32 bytes or a list of numbers."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return np.frombuffer(bytes(value), dtype="<f4").astype(np.float32)
+    return np.asarray(value, dtype=np.float32)
+
+
+def to_matrix(value: Any, dim: int | None) -> np.ndarray:
+    """A (n, dim) float32 matrix from JSON lists, a list of byte strings or one byte string."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        flat = np.frombuffer(bytes(value), dtype="<f4").astype(np.float32)
+        if dim:
+            return flat.reshape(-1, dim)
+        return flat.reshape(1, -1) if flat.size else flat.reshape(0, 0)
+    rows = [to_vector(v) for v in value]
+    if not rows:
+        return np.zeros((0, dim or 0), dtype=np.float32)
+    return np.stack(rows).astype(np.float32, copy=False)
+
+
+@dataclass
+class Hit:
+    """One ranked result: a concept (its id is the word itself) or a stored memory."""
+
+    id: str
+    score: float
+    kind: str | None = None
+    text: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> "Hit":
+        return cls(id=str(obj["id"]), score=float(obj["score"]), kind=obj.get("kind"),
+                   text=obj.get("text"), payload=dict(obj.get("payload") or {}),
+                   tags=list(obj.get("tags") or []),
+                   extra=_take(obj, ("id", "score", "kind", "text", "payload", "tags")))
+
+
+class Hits(list):
+    """A list of :class:`Hit` that also keeps the answer's other top-level fields.
+
+    ``info`` holds them, e.g. ``{"synthesized": True}`` when the query concept was
+    unseen and built from subwords, or the parsed terms of a /compose expression.
+    """
+
+    def __init__(self, hits: Iterable[Hit] = (), info: Mapping[str, Any] | None = None) -> None:
+        super().__init__(hits)
+        self.info: dict[str, Any] = dict(info or {})
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> "Hits":
+        return cls((Hit.from_json(r) for r in obj.get("results") or []), _take(obj, ("results",)))
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids in rank order (handy for ``"queen" in hits.ids``)."""
+        return [h.id for h in self]
+
+
+@dataclass
+class Item:
+    """A stored memory as ``get`` returns it; ``vector`` only when the server sent it."""
+
+    id: str
+    kind: str = "fact"
+    text: str | None = None
+    tags: list[str] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+    answer: str | None = None
+    created_at: float | None = None
+    vector: np.ndarray | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> "Item":
+        vector = obj.get("vector")
+        return cls(id=str(obj["id"]), kind=obj.get("kind") or "fact", text=obj.get("text"),
+                   tags=list(obj.get("tags") or []), payload=dict(obj.get("payload") or {}),
+                   answer=obj.get("answer"), created_at=obj.get("created_at"),
+                   vector=None if vector is None else to_vector(vector),
+                   extra=_take(obj, ("id", "kind", "text", "tags", "payload", "answer",
+                                     "created_at", "vector")))
+
+
+@dataclass
+class Answer:
+    """One /qa answer: the memory it came from, the answer text, its score, the support."""
+
+    id: str
+    answer: str | None
+    score: float
+    support: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> "Answer":
+        return cls(id=str(obj["id"]), answer=obj.get("answer"), score=float(obj["score"]),
+                   support=[str(s) for s in obj.get("support") or []],
+                   extra=_take(obj, ("id", "answer", "score", "support")))
+
+
+@dataclass
+class FilterDecision:
+    """The /filter verdict on one text: ``allow``, ``block`` or ``neutral``.
+
+    ``score`` is the similarity that decided it and ``concept`` the allow/block concept
+    that was closest (None when the text was neutral and the server names none).
+    """
+
+    text: str | None
+    decision: str
+    score: float | None = None
+    concept: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        return self.decision == "block"
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == "allow"
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any], text: str | None = None) -> "FilterDecision":
+        score = obj.get("score")
+        scores = obj.get("scores") if isinstance(obj.get("scores"), Mapping) else {}
+        return cls(text=obj.get("text", text), decision=str(obj.get("decision")),
+                   score=None if score is None else float(score),
+                   concept=obj.get("concept", obj.get("by")),
+                   scores={str(k): float(v) for k, v in scores.items()
+                           if isinstance(v, (int, float))},
+                   extra=_take(obj, ("text", "decision", "score", "concept", "by", "scores")))
+
+
+@dataclass
+class Health:
+    """/health: ``status`` ("ok" when serving), the model's name and dimension, item count."""
+
+    status: str
+    model: str | None
+    dim: int | None
+    items: int | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> "Health":
+        dim, items = obj.get("dim"), obj.get("items")
+        return cls(status=str(obj.get("status")), model=obj.get("model"),
+                   dim=None if dim is None else int(dim), items=None if items is None else int(items),
+                   extra=_take(obj, ("status", "model", "dim", "items")))

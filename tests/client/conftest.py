@@ -1,0 +1,33 @@
+"""Fixtures for the client tests: a fake server (client_fake.py), a recorded sleep, a
+port nobody listens on. Behaviour against the real service is in test_client_live.py."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from client_fake import FakeServer
+
+
+@pytest.fixture
+def fake():
+    server = FakeServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """Pass ``sleep=sleeps.append`` to a Client: backoff delays are recorded, not slept."""
+    return []
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port with nothing listening (connections are refused)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
