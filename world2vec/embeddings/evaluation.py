@@ -63,7 +63,8 @@ class SimilarityResult:
         return 1.0 - self.used / self.pairs if self.pairs else 0.0
 
     def summary(self, name: str = "similarity") -> str:
-        return (f"{name}: Spearman {self.spearman:.3f}  on {self.used}/{self.pairs} pairs "
+        rho = "n/a" if np.isnan(self.spearman) else f"{self.spearman:.3f}"
+        return (f"{name}: Spearman {rho}  on {self.used}/{self.pairs} pairs "
                 f"(OOV {self.oov:.1%})")
 
 

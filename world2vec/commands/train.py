@@ -1,0 +1,111 @@
+"""``world2vec train``: word/concept vectors from a corpus (and a relation graph).
+
+Thin wrapper over :func:`world2vec.embeddings.word2vec.train_word_vectors`:
+argument checking with one-line errors, progress bars, a model directory with
+its training log (``events.jsonl``), and a one-line summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    return parse
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pos_int, pos_float = _positive(int), _positive(float)
+    parser.add_argument("--corpus", required=True, metavar="FILE",
+                        help="text, one sentence per line (plain or .gz); streamed")
+    parser.add_argument("--graph", metavar="FILE",
+                        help="relation triples head<TAB>relation<TAB>tail; random walks over "
+                             "them train jointly with the text")
+    parser.add_argument("--out", required=True, metavar="DIR", help="new model directory")
+    parser.add_argument("--dim", type=pos_int, default=100)
+    parser.add_argument("--epochs", type=pos_int, default=5)
+    parser.add_argument("--window", type=pos_int, default=5)
+    parser.add_argument("--negative", type=pos_int, default=5)
+    parser.add_argument("--min-count", type=pos_int, default=5)
+    parser.add_argument("--max-vocab", type=pos_int, default=None, help="keep the N most frequent words")
+    parser.add_argument("--sample", type=_non_negative_float, default=1e-3,
+                        help="frequent-word subsampling threshold (0: off)")
+    parser.add_argument("--threads", type=pos_int, default=None, help="default: all cores")
+    parser.add_argument("--mode", choices=("skipgram", "cbow"), default="skipgram")
+    parser.add_argument("--alpha", type=pos_float, default=0.025, help="initial learning rate")
+    parser.add_argument("--no-subwords", dest="subwords", action="store_false",
+                        help="no character n-gram vectors (unseen words get none)")
+    parser.add_argument("--buckets", type=pos_int, default=200_000, help="n-gram hash buckets")
+    parser.add_argument("--min-n", type=pos_int, default=3)
+    parser.add_argument("--max-n", type=pos_int, default=6)
+    parser.add_argument("--walks-per-node", type=pos_int, default=10)
+    parser.add_argument("--walk-length", type=pos_int, default=8)
+    parser.add_argument("--float16", action="store_true", help="store vectors as float16 (half size)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--name", default=None, help="model name (default: the --out folder name)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    from world2vec.cli import UsageError
+
+    if not os.path.isfile(args.corpus):
+        raise UsageError(f"corpus file not found: {args.corpus}")
+    if args.graph and not os.path.isfile(args.graph):
+        raise UsageError(f"graph file not found: {args.graph}")
+    if os.path.exists(args.out) and (not os.path.isdir(args.out) or os.listdir(args.out)):
+        raise UsageError(f"{args.out} already exists and is not empty "
+                         "(model directories are immutable; choose a new --out)")
+    if args.min_n > args.max_n:
+        raise UsageError("--min-n must not exceed --max-n")
+
+    from world2vec.embeddings.corpus import CorpusError
+    from world2vec.embeddings.graph_walks import GraphError
+    from world2vec.embeddings.word2vec import train_word_vectors
+
+    started = time.perf_counter()
+    progress = False if args.quiet else True
+    with tempfile.TemporaryDirectory(prefix="world2vec-train-") as tmp:
+        events = os.path.join(tmp, "events.jsonl")
+        try:
+            wv = train_word_vectors(
+                args.corpus, args.graph, dim=args.dim, window=args.window, negative=args.negative,
+                min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
+                epochs=args.epochs, threads=args.threads, mode=args.mode, alpha=args.alpha,
+                subwords=args.subwords, min_n=args.min_n, max_n=args.max_n, buckets=args.buckets,
+                walks_per_node=args.walks_per_node, walk_length=args.walk_length, seed=args.seed,
+                events=events, progress=progress,
+                name=args.name or os.path.basename(os.path.abspath(args.out)))
+        except (CorpusError, GraphError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            path = wv.save(args.out, dtype="float16" if args.float16 else "float32")
+        except (OSError, FileExistsError) as exc:
+            raise UsageError(f"cannot write {args.out}: {exc}") from None
+    s = wv.settings
+    print(f"trained {args.mode}: {len(wv.words):,} words x {wv.dim} dims from "
+          f"{s['corpus_tokens']:,} tokens ({s['walk_tokens']:,} walk tokens), {args.epochs} epochs, "
+          f"{s['words_per_second']:,} words/s, final loss {s['final_loss']:.3f}, "
+          f"{time.perf_counter() - started:.1f} s total -> {path}")
+    return 0
