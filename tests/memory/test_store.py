@@ -1,0 +1,115 @@
+"""Store behaviour a caller sees: CRUD, persistence across reopen, snapshots, compaction."""
+
+import os
+
+import numpy as np
+import pytest
+
+from world2vec.memory import MemoryStore, StoreLocked
+
+from mem_helpers import DIM, random_items
+
+
+def brute_force(items, query, k, keep=lambda it: True):
+    vecs = np.array([it["vector"] for it in items], dtype=np.float64)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    q = np.asarray(query, dtype=np.float64)
+    scores = vecs @ (q / np.linalg.norm(q))
+    order = [i for i in np.argsort(-scores, kind="stable") if keep(items[i])]
+    return [items[i]["id"] for i in order[:k]]
+
+
+def test_search_equals_brute_force(store):
+    items = random_items(300)
+    store.add(items)
+    query = np.random.default_rng(9).normal(size=DIM)
+    assert [h.id for h in store.search(query, k=10)] == brute_force(items, query, 10)
+
+
+def test_get_returns_everything_stored(store):
+    item = random_items(1)[0]
+    item["answer"] = "forty-two"
+    store.add([item])
+    got = store.get("i0")
+    assert (got.kind, got.text, got.payload, got.answer) == ("fact", "text 0", item["payload"],
+                                                              "forty-two")
+    assert got.created_at > 0
+    assert store.get("missing") is None
+
+
+def test_upsert_replaces_and_delete_removes(store):
+    items = random_items(50)
+    store.add(items)
+    target = np.zeros(DIM)
+    target[0] = 1.0
+    store.upsert([{"id": "i7", "vector": target.tolist(), "kind": "qa", "text": "new"}])
+    assert len(store) == 50
+    hits = store.search(target, k=1)
+    assert hits[0].id == "i7" and hits[0].item.text == "new"
+    assert store.delete("i7") is True and store.delete("i7") is False
+    assert store.get("i7") is None and len(store) == 49
+    assert all(h.id != "i7" for h in store.search(target, k=50))
+    assert store.delete_many(["i1", "i2", "nope"]) == 2 and len(store) == 47
+
+
+def test_exclude_ids(store):
+    store.add(random_items(20))
+    query = store.get("i3").vector
+    assert store.search(query, k=1)[0].id == "i3"
+    assert store.search(query, k=1, exclude_ids=["i3"])[0].id != "i3"
+
+
+def test_everything_survives_reopen_with_and_without_snapshot(tmp_path):
+    path = str(tmp_path / "d")
+    items = random_items(40)
+    s = MemoryStore.open(path, DIM, index="flat", background=False)
+    s.add(items[:30])
+    s.snapshot()
+    s.add(items[30:])
+    s.delete("i0")
+    s.upsert([dict(items[1], text="changed")])
+    s.close(snapshot=False)          # the last writes live only in the log
+    s = MemoryStore.open(path, DIM, index="flat", background=False)
+    assert len(s) == 39 and s.get("i0") is None and s.get("i1").text == "changed"
+    np.testing.assert_allclose(s.get("i35").vector,
+                               np.array(items[35]["vector"]) / np.linalg.norm(items[35]["vector"]),
+                               rtol=1e-6)
+    s.close()                         # snapshot on close, then reopen from it alone
+    names = os.listdir(path)
+    assert sum(n.startswith("snapshot-") for n in names) == 1
+    s = MemoryStore.open(path, DIM, index="flat", background=False)
+    assert len(s) == 39 and s.get("i1").text == "changed"
+    s.close()
+
+
+def test_compaction_drops_dead_rows_and_keeps_results(store):
+    items = random_items(100)
+    store.add(items)
+    store.delete_many([f"i{i}" for i in range(0, 100, 2)])
+    query = np.random.default_rng(3).normal(size=DIM)
+    before = [h.id for h in store.search(query, k=10)]
+    store.snapshot()
+    assert store.stats()["rows"] == 50 and store.stats()["dead"] == 0
+    assert [h.id for h in store.search(query, k=10)] == before
+
+
+def test_wrong_dimension_for_an_existing_directory_is_a_clear_error(tmp_path):
+    path = str(tmp_path / "d")
+    s = MemoryStore.open(path, DIM, background=False)
+    s.add(random_items(2))
+    s.close()
+    with pytest.raises(Exception, match="dimension 16"):
+        MemoryStore.open(path, 8, background=False)
+    MemoryStore.open(path, DIM, background=False).close()   # the failed open released the lock
+
+
+def test_second_writer_in_the_same_process_is_refused(tmp_path, store):
+    with pytest.raises(StoreLocked, match=str(os.getpid())):
+        MemoryStore.open(store.data_dir, DIM)
+
+
+def test_closed_store_refuses_use(tmp_path):
+    s = MemoryStore.open(str(tmp_path / "d"), DIM, background=False)
+    s.close()
+    with pytest.raises(Exception, match="closed"):
+        s.add(random_items(1))
