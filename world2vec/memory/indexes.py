@@ -65,9 +65,10 @@ class IndexConfig:
 
 
 def _nlist(config: IndexConfig, n: int) -> int:
-    if config.nlist:
-        return max(1, min(config.nlist, n // 39 or 1))
-    return int(min(65536, max(16, 4 * math.sqrt(n))))
+    """IVF lists: as asked, else 4 * sqrt(n); never so many that k-means has fewer
+    than 39 training points per centroid (FAISS's own minimum)."""
+    wanted = config.nlist or int(min(65536, max(16, 4 * math.sqrt(n))))
+    return max(1, min(wanted, n // 39))
 
 
 def _pq_m(config: IndexConfig, dim: int) -> int:
