@@ -102,7 +102,8 @@ def test_add_sends_items_and_returns_server_ids(fake):
     assert ids == ["given", "srv-1"]
     body = fake.seen[0].json()
     assert body == {"items": [{"id": "given", "vector": [1.0, 0.0, 0.0], "kind": "fact"},
-                              {"text": "a cat", "tags": ["pets"], "payload": {"n": 1}}]}
+                              {"text": "a cat", "tags": ["pets"], "payload": {"n": 1}}],
+                    "upsert": True}
 
 
 def test_add_refuses_non_finite_vectors_before_sending(fake):
@@ -155,15 +156,17 @@ def test_qa_returns_answers(fake):
 
 
 def test_filter_returns_decisions(fake):
-    fake.handler = lambda req: Reply(200, {"results": [
-        {"decision": "block", "score": 0.71, "concept": "violence"},
-        {"decision": "allow", "score": 0.64, "concept": "sports"}]})
+    fake.handler = lambda req: Reply(200, {"threshold": 0.3, "results": [
+        {"index": 0, "decision": "block", "score": 0.71, "concept": "violence",
+         "scores": {"allow": {"sports": 0.2}, "block": {"violence": 0.71}}},
+        {"index": 1, "decision": "allow", "score": 0.64, "concept": "sports"}]})
     out = Client(fake.url).filter(["a brutal fight", "the match"], allow=["sports"],
                                   block=["violence"], threshold=0.3)
     assert fake.seen[0].json() == {"items": ["a brutal fight", "the match"], "allow": ["sports"],
                                    "block": ["violence"], "threshold": 0.3}
     assert all(isinstance(d, FilterDecision) for d in out)
     assert out[0].blocked and out[0].text == "a brutal fight" and out[0].concept == "violence"
+    assert out[0].scores["block"] == {"violence": 0.71}
     assert out[1].allowed and out[1].score == pytest.approx(0.64)
 
 

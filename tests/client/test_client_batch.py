@@ -24,7 +24,7 @@ def store_handler(stored: dict, *, bad_word: str = "BAD", fail_batches: set[int]
             if bad_word in (item.get("text") or ""):
                 return problem(400, "Bad Request", f"item {pos} ({item.get('id')}): "
                                                    f"text is not allowed")
-            if item["id"] in stored and not req.json().get("upsert"):
+            if item["id"] in stored and not req.json().get("upsert", True):
                 return problem(409, "Conflict", f"id {item['id']!r} exists")
         for item in items:
             stored[item["id"]] = item
@@ -60,12 +60,13 @@ def test_bad_items_are_isolated_and_named_while_good_ones_are_stored(fake):
     assert "item 3 (i3)" in str(report)
 
 
-def test_existing_ids_conflict_unless_upsert(fake):
+def test_existing_ids_conflict_only_without_upsert(fake):
     stored = {"i1": {"id": "i1", "text": "old"}}
     fake.handler = store_handler(stored)
-    report = Client(fake.url).add_many(items(4), batch_size=4)
+    report = Client(fake.url).add_many(items(4), batch_size=4, upsert=False)
     assert [f.id for f in report.failures] == ["i1"] and report.added == 3
-    report = Client(fake.url).add_many(items(4), batch_size=4, upsert=True)
+    assert stored["i1"]["text"] == "old"
+    report = Client(fake.url).add_many(items(4), batch_size=4)
     assert report.ok and stored["i1"]["text"] == "item 1"
 
 

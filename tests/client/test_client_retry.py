@@ -95,18 +95,19 @@ def test_add_without_ids_is_not_resent_after_a_503(fake, sleeps):
     assert len(fake.seen) == 1 and sleeps == []
 
 
-def test_add_with_ids_is_not_resent_either(fake, sleeps):
-    # a plain add of an id that the first try stored would now fail with 409
+def test_strict_add_with_ids_is_not_resent_either(fake, sleeps):
+    # an add of an id that the first try stored would now fail with 409
     fake.handler = flaky([503], Reply(200, {"ids": ["x"]}))
     with pytest.raises(ServiceUnavailable):
-        Client(fake.url, sleep=sleeps.append).add([{"id": "x", "text": "a cat sat"}])
-    assert len(fake.seen) == 1
+        Client(fake.url, sleep=sleeps.append).add([{"id": "x", "text": "a cat sat"}],
+                                                  upsert=False)
+    assert len(fake.seen) == 1 and fake.seen[0].json()["upsert"] is False
 
 
-def test_upsert_with_ids_is_resent(fake, sleeps):
+def test_add_with_ids_upserts_and_is_resent(fake, sleeps):
     fake.handler = flaky([503, 502], Reply(200, {"ids": ["x", "y"]}))
-    ids = Client(fake.url, sleep=sleeps.append).upsert([{"id": "x", "text": "a"},
-                                                        {"id": "y", "text": "b"}])
+    ids = Client(fake.url, sleep=sleeps.append).add([{"id": "x", "text": "a"},
+                                                     {"id": "y", "text": "b"}])
     assert ids == ["x", "y"] and len(fake.seen) == 3
     assert all(r.json()["upsert"] is True for r in fake.seen)
 

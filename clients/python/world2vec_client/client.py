@@ -111,28 +111,29 @@ class Client:
         return to_matrix(out.get("vectors") or [], out.get("dim"))
 
     # -- memories -------------------------------------------------------------------
-    def add(self, items: Iterable[ItemLike], *, upsert: bool = False) -> list[str]:
+    def add(self, items: Iterable[ItemLike], *, upsert: bool = True) -> list[str]:
         """Store items and return their ids (the server's, for items sent without one).
 
         Each item is a mapping (or :class:`Item`) with ``id`` (optional), ``text`` and/or
-        ``vector``, ``kind``, ``tags``, ``payload``, ``answer``. With ``upsert=True`` an
-        existing id is replaced instead of refused with :class:`Conflict`.
+        ``vector``, ``kind``, ``tags``, ``payload``, ``answer``. Like the service, an
+        existing id is replaced (upsert); ``upsert=False`` refuses it with
+        :class:`Conflict` instead. Only an upsert whose items all carry ids is retried
+        after a failure that may have reached the server: sending it twice stores the
+        same thing, whereas an item without an id would be stored twice.
         """
         wire = [self._item_to_wire(it, i) for i, it in enumerate(items)]
         if not wire:
             return []
-        body: dict[str, Any] = {"items": wire}
-        if upsert:
-            body["upsert"] = True
-        idempotent = upsert and all(w.get("id") is not None for w in wire)
+        body: dict[str, Any] = {"items": wire, "upsert": bool(upsert)}
+        idempotent = bool(upsert) and all(w.get("id") is not None for w in wire)
         out = self._t.request("POST", "/memories", body=body, idempotent=idempotent)
         return _ids_from(out, wire)
 
     def upsert(self, items: Iterable[ItemLike]) -> list[str]:
-        """:meth:`add` with ``upsert=True``: safe to retry when every item has an id."""
+        """:meth:`add` with ``upsert=True`` (the default), for code that wants to say so."""
         return self.add(items, upsert=True)
 
-    def add_many(self, items: Iterable[ItemLike], *, batch_size: int = 500, upsert: bool = False,
+    def add_many(self, items: Iterable[ItemLike], *, batch_size: int = 500, upsert: bool = True,
                  progress: bool | Callable[[int, int | None], None] = False,
                  stop_on_error: bool = False) -> BatchReport:
         """Add many items in batches and report, item by item, what failed.
@@ -180,9 +181,14 @@ class Client:
             body["filter"] = filter
         return Hits.from_json(self._t.request("POST", "/search", body=body))
 
-    def qa(self, question: str, k: int = 3, hops: int | None = None) -> list[Answer]:
-        """Answers to a question from the stored memories, each with its supporting ids."""
-        body: dict[str, Any] = {"question": question, "k": k}
+    def qa(self, question: str, k: int | None = None, hops: int | None = None) -> list[Answer]:
+        """Answers to a question from the stored memories, each with its supporting ids.
+
+        ``k`` answers (the server's default when None) after ``hops`` reasoning steps.
+        """
+        body: dict[str, Any] = {"question": question}
+        if k is not None:
+            body["k"] = k
         if hops is not None:
             body["hops"] = hops
         out = self._t.request("POST", "/qa", body=body)
@@ -197,11 +203,8 @@ class Client:
         if threshold is not None:
             body["threshold"] = threshold
         out = self._t.request("POST", "/filter", body=body)
-        results = out.get("results") if isinstance(out, Mapping) else None
-        if results is None and isinstance(out, Mapping):
-            results = out.get("decisions") or out.get("items") or []
         return [FilterDecision.from_json(r, items[i] if i < len(items) else None)
-                for i, r in enumerate(results or [])]
+                for i, r in enumerate(out.get("results") or [])]
 
     # -- service documents ----------------------------------------------------------
     def metrics(self) -> str:

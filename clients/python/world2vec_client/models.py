@@ -127,14 +127,15 @@ class FilterDecision:
     """The /filter verdict on one text: ``allow``, ``block`` or ``neutral``.
 
     ``score`` is the similarity that decided it and ``concept`` the allow/block concept
-    that was closest (None when the text was neutral and the server names none).
+    that decided (None when the text was neutral). ``scores`` is the server's full
+    breakdown, ``{"allow": {concept: score}, "block": {concept: score}}``.
     """
 
     text: str | None
     decision: str
     score: float | None = None
     concept: str | None = None
-    scores: dict[str, float] = field(default_factory=dict)
+    scores: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -149,12 +150,11 @@ class FilterDecision:
     def from_json(cls, obj: Mapping[str, Any], text: str | None = None) -> "FilterDecision":
         score = obj.get("score")
         scores = obj.get("scores") if isinstance(obj.get("scores"), Mapping) else {}
-        return cls(text=obj.get("text", text), decision=str(obj.get("decision")),
-                   score=None if score is None else float(score),
-                   concept=obj.get("concept", obj.get("by")),
-                   scores={str(k): float(v) for k, v in scores.items()
-                           if isinstance(v, (int, float))},
-                   extra=_take(obj, ("text", "decision", "score", "concept", "by", "scores")))
+        text = obj.get("text", text)
+        return cls(text=text, decision=str(obj.get("decision")),
+                   score=None if score is None else float(score), concept=obj.get("concept"),
+                   scores=dict(scores), extra=_take(obj, ("text", "decision", "score", "concept",
+                                                          "scores")))
 
 
 @dataclass
