@@ -79,4 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m world2vec.cli`` this file is ``__main__``, a second copy of the
+    # module: run the package's copy so commands raising world2vec.cli.UsageError are
+    # caught as usage errors (one line, exit 2) instead of escaping as a traceback.
+    from world2vec.cli import main as _package_main
+    sys.exit(_package_main())
