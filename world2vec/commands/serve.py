@@ -1,0 +1,88 @@
+"""``world2vec serve``: the REST service under gunicorn, one process, gthread threads.
+
+Why one worker process: the memory's data directory has one writer - the process
+holding its lock and appending to its write-ahead log. Several processes would
+each need their own copy of the index and would either fight over the lock or
+serve reads that miss each other's acknowledged writes. One process with N request
+threads keeps one index, one log and one lock; FAISS and numpy release the GIL
+during the heavy part of a search, so the threads still use every core.
+``--workers N`` therefore sets the number of request *threads*.
+
+This module only parses and checks the configuration; Flask, FAISS and the model
+are imported inside the worker, so ``world2vec --help`` stays instant and OpenMP
+is configured before FAISS loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from world2vec.cli import UsageError
+
+WORKER_BOOT_ERROR = 3  # gunicorn's exit code for "the worker could not start"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=None,
+                        help="address to listen on (default 127.0.0.1; WORLD2VEC_HOST)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="TCP port (default 8000; WORLD2VEC_PORT)")
+    parser.add_argument("--data", default=None, metavar="DIR",
+                        help="memory data directory (default ./world2vec-data; WORLD2VEC_DATA)")
+    parser.add_argument("--model", default=None, metavar="PATH",
+                        help="model directory (default: the bundled model; WORLD2VEC_MODEL)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="request threads in the single server process "
+                             "(default 2 x cores; WORLD2VEC_WORKERS)")
+    parser.add_argument("--max-body-mb", type=float, default=None, metavar="MB",
+                        help="largest request body in MiB (default 32; WORLD2VEC_MAX_BODY_MB)")
+    parser.add_argument("--timeout", type=int, default=None, metavar="S",
+                        help="seconds before a stuck worker is restarted (default 120; "
+                             "WORLD2VEC_TIMEOUT)")
+    parser.add_argument("--log-level", default=None,
+                        choices=["debug", "info", "warning", "error", "critical"],
+                        help="log level (default info; WORLD2VEC_LOG_LEVEL)")
+    parser.add_argument("--access-log", action="store_true", default=None,
+                        help="log every request to stderr (WORLD2VEC_ACCESS_LOG)")
+
+
+def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> Any:
+    """The ServiceConfig for these flags over the environment; UsageError if invalid."""
+    from world2vec.service.config import ConfigError, ServiceConfig
+
+    flags = {name: getattr(args, name, None) for name in
+             ("host", "port", "data", "model", "workers", "max_body_mb", "timeout",
+              "log_level", "access_log")}
+    try:
+        config = ServiceConfig.from_sources(flags, os.environ if environ is None else environ)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if config.model is not None and not os.path.isfile(os.path.join(config.model,
+                                                                      "manifest.json")):
+        raise UsageError(f"--model {config.model}: not a model directory (no manifest.json)")
+    data = os.path.abspath(config.data)
+    if os.path.exists(data) and not os.path.isdir(data):
+        raise UsageError(f"--data {config.data}: exists and is not a directory")
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    # One OpenMP thread per search: request threads already run searches in parallel,
+    # and nested OpenMP pools made single queries slower under load (PERFORMANCE-NOTES).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from world2vec.service.server import serve
+    return serve(config)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="world2vec serve")
+    add_arguments(parser)
+    try:
+        sys.exit(run(parser.parse_args()))
+    except UsageError as exc:
+        print(f"world2vec serve: error: {exc}", file=sys.stderr)
+        sys.exit(2)

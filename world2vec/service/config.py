@@ -1,0 +1,125 @@
+"""One configuration object for the service, filled from CLI flags and ``WORLD2VEC_*``.
+
+Why one object: the gunicorn launcher, the Flask app factory, the tests and the
+docs all need the same settings with the same defaults and the same validation.
+Precedence is the usual one: an explicit CLI flag beats an environment variable,
+which beats the default. A bad value is a :class:`ConfigError` with a one-line
+message naming the setting, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping
+
+MIB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used (bad number, out of range)."""
+
+
+def default_threads() -> int:
+    """Request threads in the single worker: 2 x cores (FAISS releases the GIL)."""
+    return max(2, 2 * (os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Every knob of the REST service. See docs/SERVICE.md for the table."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data: str = "world2vec-data"
+    model: str | None = None          # None: the bundled default model
+    workers: int = field(default_factory=default_threads)  # request threads, one process
+    api_key: str | None = None
+    max_body_mb: float = 32.0
+    max_batch: int = 10_000
+    max_k: int = 1000
+    max_hops: int = 10
+    timeout: int = 120                # gunicorn worker timeout (seconds)
+    index: str = "auto"               # memory index kind, passed to MemoryStore.open
+    log_level: str = "info"
+    access_log: bool = False
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_mb * MIB)
+
+    def validate(self) -> "ServiceConfig":
+        """Check ranges; return self so it chains."""
+        if not self.host:
+            raise ConfigError("host must not be empty")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"port must be 0..65535, got {self.port}")
+        if not 1 <= self.workers <= 256:
+            raise ConfigError(f"workers (request threads) must be 1..256, got {self.workers}")
+        if not 0 < self.max_body_mb <= 1024:
+            raise ConfigError(f"max body size must be in (0, 1024] MiB, got {self.max_body_mb}")
+        if not 1 <= self.max_batch <= 1_000_000:
+            raise ConfigError(f"max batch must be 1..1000000, got {self.max_batch}")
+        if not 1 <= self.max_k <= 100_000:
+            raise ConfigError(f"max k must be 1..100000, got {self.max_k}")
+        if not 1 <= self.max_hops <= 100:
+            raise ConfigError(f"max hops must be 1..100, got {self.max_hops}")
+        if self.timeout < 1:
+            raise ConfigError(f"timeout must be at least 1 second, got {self.timeout}")
+        if self.log_level not in {"debug", "info", "warning", "error", "critical"}:
+            raise ConfigError(f"log level must be debug/info/warning/error/critical, "
+                              f"got {self.log_level!r}")
+        if not self.data:
+            raise ConfigError("data directory must not be empty")
+        return self
+
+    @classmethod
+    def from_sources(cls, flags: Mapping[str, Any] | None = None,
+                     environ: Mapping[str, str] | None = None) -> "ServiceConfig":
+        """Build from CLI flags (``None`` values ignored) over ``WORLD2VEC_*`` over defaults."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            env_name = ENV_PREFIX + f.name.upper()
+            if env_name in environ and environ[env_name] != "":
+                values[f.name] = _parse(f.name, environ[env_name], env_name)
+        for name, value in (flags or {}).items():
+            if value is not None and name in _FIELD_NAMES:
+                values[name] = value
+        if values.get("api_key") == "":
+            values["api_key"] = None
+        return replace(cls(), **values).validate()
+
+
+ENV_PREFIX = "WORLD2VEC_"
+_FIELD_NAMES = {f.name for f in fields(ServiceConfig)}
+_INTS = {"port", "workers", "max_batch", "max_k", "max_hops", "timeout"}
+_FLOATS = {"max_body_mb"}
+_BOOLS = {"access_log"}
+
+
+def _parse(name: str, raw: str, source: str) -> Any:
+    raw = raw.strip()
+    try:
+        if name in _INTS:
+            return int(raw)
+        if name in _FLOATS:
+            return float(raw)
+    except ValueError:
+        kind = "an integer" if name in _INTS else "a number"
+        raise ConfigError(f"{source} must be {kind}, got {raw!r}") from None
+    if name in _BOOLS:
+        low = raw.lower()
+        if low in {"1", "true", "yes", "on"}:
+            return True
+        if low in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{source} must be true or false, got {raw!r}")
+    if name == "log_level":
+        return raw.lower()
+    return raw
+
+
+def env_names() -> list[str]:
+    """Every environment variable the service reads (documented in docs/SERVICE.md)."""
+    return [ENV_PREFIX + f.name.upper() for f in fields(ServiceConfig)]

@@ -1,0 +1,139 @@
+"""problem+json (RFC 9457) errors for every failure the service answers.
+
+Why one place: a caller must be able to rely on *every* non-2xx answer being
+``application/problem+json`` with ``type``, ``title``, ``status`` and ``detail`` -
+including the 404/405/413 that Flask and Werkzeug raise on their own, and an
+unexpected failure (500, logged here, never a traceback on the wire).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("world2vec.service")
+
+PROBLEM_TYPE_BASE = "https://world2vec.invalid/problems/"
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+class ApiError(Exception):
+    """A request the service refuses; becomes a problem+json answer.
+
+    ``slug`` names the problem type (``.../problems/<slug>``) so clients can branch
+    on it without parsing ``detail``; ``extra`` adds members such as ``param`` or
+    ``suggestions``.
+    """
+
+    def __init__(self, status: int, detail: str, slug: str | None = None,
+                 title: str | None = None, headers: dict[str, str] | None = None,
+                 **extra: Any):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug or _DEFAULT_SLUGS.get(status, "error")
+        self.title = title or _TITLES.get(status, "Error")
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class BadRequest(ApiError):
+    """400: a missing, mistyped or out-of-range parameter, or a malformed body."""
+
+    def __init__(self, detail: str, param: str | None = None, **extra: Any):
+        if param is not None:
+            extra["param"] = param
+        super().__init__(400, detail, slug=extra.pop("slug", "bad-request"), **extra)
+
+
+class NotFound(ApiError):
+    def __init__(self, detail: str, slug: str = "not-found", **extra: Any):
+        super().__init__(404, detail, slug=slug, **extra)
+
+
+_TITLES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict",
+    413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+    423: "Locked", 500: "Internal Server Error", 503: "Service Unavailable",
+}
+_DEFAULT_SLUGS = {
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
+    415: "unsupported-media-type", 500: "internal-error", 503: "unavailable",
+}
+
+
+def problem(status: int, detail: str, slug: str | None = None, title: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    """Build a problem+json response."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + (slug or _DEFAULT_SLUGS.get(status, "error")),
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    for key, value in extra.items():
+        if value is not None and key not in body:
+            body[key] = value
+    resp = Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
+                    mimetype=PROBLEM_MIMETYPE)
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every exception to problem+json."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return problem(exc.status, exc.detail, exc.slug, exc.title, exc.headers, **exc.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        detail = exc.description or _TITLES.get(status, "Error")
+        headers = {}
+        if status == 405 and getattr(exc, "valid_methods", None):
+            headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        if status == 413:
+            _drain_request_body(app)
+        return problem(status, detail, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error while serving a request")
+        return problem(500, "The server failed to answer this request; the error is in its log.")
+
+
+def _drain_request_body(app: Flask, chunk: int = 1 << 20) -> None:
+    """Read and drop an oversized body (up to a cap) so the client gets the 413.
+
+    Without this the server closes the socket with unread data in it, the kernel
+    answers with a reset, and a client still sending its body never sees the
+    problem document. The cap keeps this from becoming a way to make us read
+    unbounded input.
+    """
+    from flask import request
+
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return
+    cap = 4 * app.config.get("MAX_CONTENT_LENGTH", 32 << 20)
+    try:
+        remaining = request.content_length
+        if remaining is None:
+            return
+        remaining = min(remaining, cap)
+        while remaining > 0:
+            data = stream.read(min(chunk, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+    except Exception:  # a client that hung up: nothing to drain
+        pass

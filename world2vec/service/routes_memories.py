@@ -1,0 +1,193 @@
+"""Routes over the stored memories: /memories, /search, /qa, /filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, request
+
+from world2vec.memory import Item, ItemExists, ValidationError
+from world2vec.service.codec import decode_body, type_name
+from world2vec.service.errors import ApiError, BadRequest, NotFound
+from world2vec.service.params import (body_float, body_int, body_str, body_str_list,
+                                      check_known_fields)
+from world2vec.service.routes_concepts import query_vector_from_body, reply, state
+from world2vec.service.state import ServiceState, item_document, memory_hit
+
+bp = Blueprint("memories", __name__)
+
+DEFAULT_FILTER_THRESHOLD = 0.35
+
+
+@bp.post("/memories")
+def add_memories():
+    """Add or upsert a batch; validated whole, written (fsync'd) whole, or not at all."""
+    st = state()
+    body = decode_body(request)
+    check_known_fields(body, {"items", "upsert"})
+    raw_items = body.get("items")
+    if raw_items is None:
+        raise BadRequest("missing field 'items'", param="items", slug="missing-parameter")
+    if not isinstance(raw_items, list):
+        raise BadRequest(f"'items' must be a list of items, got {type_name(raw_items)}",
+                         param="items")
+    if not raw_items:
+        raise BadRequest("'items' must not be empty", param="items")
+    if len(raw_items) > st.config.max_batch:
+        raise BadRequest(f"'items' has {len(raw_items)} entries; at most {st.config.max_batch} "
+                         f"per request", param="items", slug="batch-too-large")
+    upsert = body.get("upsert", True)
+    if not isinstance(upsert, bool):
+        raise BadRequest(f"'upsert' must be true or false, got {type_name(upsert)}", param="upsert")
+    items = [_item_from_wire(st, obj, position) for position, obj in enumerate(raw_items)]
+    _encode_missing_vectors(st, items)
+    try:
+        ids = st.store.upsert(items) if upsert else st.store.add(items)
+    except ItemExists as exc:
+        raise ApiError(409, str(exc), slug="item-exists", id=exc.item_id,
+                       position=exc.position) from None
+    except ValidationError as exc:
+        raise BadRequest(str(exc), param="items", slug="invalid-item", position=exc.position,
+                         id=exc.item_id) from None
+    return reply({"ids": ids, "count": len(ids)})
+
+
+def _item_from_wire(st: ServiceState, obj: Any, position: int) -> Item:
+    if isinstance(obj, dict) and isinstance(obj.get("vector"), (bytes, bytearray)):
+        raw = obj["vector"]
+        if len(raw) % 4:
+            raise BadRequest(f"item {position}: 'vector' as bytes must hold float32 values",
+                             param="items", slug="invalid-item", position=position)
+        obj = {**obj, "vector": np.frombuffer(bytes(raw), dtype="<f4").astype(np.float32)}
+    try:
+        item = Item.from_dict(obj, position)
+    except ValidationError as exc:
+        raise BadRequest(str(exc), param="items", slug="invalid-item", position=position,
+                         id=exc.item_id) from None
+    if item.vector is not None and item.vector.shape[0] != st.dim:
+        raise BadRequest(f"item {position}: 'vector' has dimension {item.vector.shape[0]}, the "
+                         f"model's is {st.dim}", param="items", slug="wrong-dimension",
+                         position=position, id=item.id)
+    if item.vector is None and not (item.text and item.text.strip()):
+        raise BadRequest(f"item {position}: give 'text' (to be encoded) or 'vector'",
+                         param="items", slug="invalid-item", position=position, id=item.id)
+    return item
+
+
+def _encode_missing_vectors(st: ServiceState, items: list[Item]) -> None:
+    todo = [i for i, item in enumerate(items) if item.vector is None]
+    if not todo:
+        return
+    texts = [items[i].text for i in todo]
+    try:
+        vectors = np.asarray(st.model.encode_texts(texts), dtype=np.float32)
+    except (ValueError, KeyError):
+        for i in todo:  # find the text that cannot be encoded, to name it
+            try:
+                st.model.encode_texts([items[i].text])
+            except (ValueError, KeyError) as exc:
+                raise BadRequest(f"item {i}: cannot encode its text: {exc}", param="items",
+                                 slug="unencodable-text", position=i, id=items[i].id) from None
+        raise
+    for row, i in enumerate(todo):
+        items[i].vector = vectors[row]
+
+
+@bp.get("/memories/<path:item_id>")
+def get_memory(item_id: str):
+    st = state()
+    item = st.store.get(item_id)
+    if item is None:
+        raise NotFound(f"no stored memory has id {item_id!r}", slug="unknown-id", id=item_id)
+    return reply(item_document(item))
+
+
+@bp.delete("/memories/<path:item_id>")
+def delete_memory(item_id: str):
+    st = state()
+    if not st.store.delete(item_id):
+        raise NotFound(f"no stored memory has id {item_id!r}", slug="unknown-id", id=item_id)
+    return reply({"id": item_id, "deleted": True})
+
+
+@bp.post("/search")
+def search():
+    """Nearest stored memories to a text, a vector or a concept, inside a filter."""
+    st = state()
+    body = decode_body(request)
+    check_known_fields(body, {"text", "vector", "concept", "k", "filter"})
+    k = body_int(body, "k", 10, 1, st.config.max_k)
+    flt = body.get("filter")
+    if flt is not None and not isinstance(flt, dict):
+        raise BadRequest(f"'filter' must be an object, got {type_name(flt)}", param="filter")
+    vec, _ = query_vector_from_body(st, body)
+    try:
+        hits = st.store.search(vec, k, filter=flt)
+    except ValidationError as exc:
+        raise BadRequest(str(exc), param="filter", slug="bad-filter") from None
+    return reply({"results": [memory_hit(h) for h in hits]})
+
+
+@bp.post("/qa")
+def qa():
+    """Answer a question from the memory with the multi-hop reader."""
+    st = state()
+    body = decode_body(request)
+    check_known_fields(body, {"question", "k", "hops"})
+    question = body_str(body, "question", required=True)
+    k = body_int(body, "k", 5, 1, st.config.max_k)
+    hops = body_int(body, "hops", 2, 1, st.config.max_hops)
+    try:
+        answers = st.reader.answer(question, k=k, hops=hops)
+    except ValidationError as exc:
+        raise BadRequest(str(exc), param="question") from None
+    except (ValueError, KeyError) as exc:
+        raise BadRequest(f"cannot encode the question: {exc}", param="question",
+                         slug="unencodable-text") from None
+    return reply({"question": question, "answers": [
+        {"id": a.id, "answer": a.answer, "score": float(a.score), "support": list(a.support)}
+        for a in answers]})
+
+
+@bp.post("/filter", endpoint="filter")
+def filter_route():
+    """Allow/block/neutral per text, with the score and the concept that decided it.
+
+    Each text is compared (cosine) with every allow and block concept. The best block
+    concept blocks when its score reaches the threshold and is at least the best
+    allow score; otherwise the best allow concept allows when it reaches the
+    threshold; otherwise the text is neutral (decided by nothing: concept null).
+    """
+    st = state()
+    body = decode_body(request)
+    check_known_fields(body, {"items", "allow", "block", "threshold"})
+    texts = body_str_list(body, "items", st.config.max_batch, required=True)
+    allow = body_str_list(body, "allow", 1000, allow_empty=True) or []
+    block = body_str_list(body, "block", 1000, allow_empty=True) or []
+    if not allow and not block:
+        raise BadRequest("give at least one concept in 'allow' or 'block'", param="allow",
+                         slug="missing-parameter")
+    threshold = body_float(body, "threshold", DEFAULT_FILTER_THRESHOLD, -1.0, 1.0)
+    text_vecs = st.encode_texts(texts, "items")
+    concept_vecs, _ = st.encode_concepts(allow + block, "allow" if allow else "block")
+    scores = text_vecs @ concept_vecs.T
+    results = []
+    for i, text in enumerate(texts):
+        row = scores[i]
+        allow_scores = {c: float(row[j]) for j, c in enumerate(allow)}
+        block_scores = {c: float(row[len(allow) + j]) for j, c in enumerate(block)}
+        best_allow = max(allow_scores.items(), key=lambda kv: kv[1], default=(None, -2.0))
+        best_block = max(block_scores.items(), key=lambda kv: kv[1], default=(None, -2.0))
+        if best_block[0] is not None and best_block[1] >= threshold \
+                and best_block[1] >= best_allow[1]:
+            decision, concept, score = "block", best_block[0], best_block[1]
+        elif best_allow[0] is not None and best_allow[1] >= threshold:
+            decision, concept, score = "allow", best_allow[0], best_allow[1]
+        else:
+            best = max([best_allow, best_block], key=lambda kv: kv[1])
+            decision, concept, score = "neutral", None, best[1]
+        results.append({"index": i, "text": text, "decision": decision, "score": score,
+                        "concept": concept, "scores": {"allow": allow_scores,
+                                                       "block": block_scores}})
+    return reply({"threshold": threshold, "results": results})

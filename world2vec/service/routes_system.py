@@ -1,0 +1,99 @@
+"""Routes about the service itself: /health, /metrics, /openapi.json, /model/events, /."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from flask import Blueprint, Response, current_app, request, send_from_directory
+
+from world2vec.service.openapi import openapi_document
+from world2vec.service.routes_concepts import reply, state
+
+bp = Blueprint("system", __name__)
+
+STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
+MAX_POINTS_PER_TAG = 2000
+
+
+@bp.get("/health")
+def health():
+    st = state()
+    return reply({"status": "ok", "model": st.model.name, "dim": st.dim, "items": len(st.store)})
+
+
+@bp.get("/metrics")
+def metrics():
+    st = state()
+
+    def gauges():
+        stats = st.store.stats() if hasattr(st.store, "stats") else {}
+        out = [("world2vec_items", "Items in the memory.", {}, float(len(st.store))),
+               ("world2vec_model_dim", "Dimension of the model's vectors.", {}, float(st.dim)),
+               ("world2vec_model_info", "The loaded model (value is always 1).",
+                {"model": st.model.name, "dim": str(st.dim)}, 1.0),
+               ("world2vec_model_words", "Concepts in the model's vocabulary.", {},
+                float(len(st.model.words))),
+               ("world2vec_uptime_seconds", "Seconds since this process started serving.", {},
+                __import__("time").time() - st.started_at)]
+        if "wal_bytes" in stats:
+            out.append(("world2vec_wal_bytes", "Bytes in the memory's write-ahead log.", {},
+                        float(stats["wal_bytes"])))
+        return out
+
+    return Response(st.metrics.render(gauges), mimetype="text/plain",
+                    headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return Response(json.dumps(openapi_document(current_app)), mimetype="application/json")
+
+
+@bp.get("/model/events")
+def model_events():
+    """The model's training curves (loss, lr, ...) from its event log, for the page."""
+    st = state()
+    path = getattr(st.model, "events_path", None)
+    return reply({"model": st.model.name, "scalars": read_scalars(path)})
+
+
+def read_scalars(path: str | None) -> dict[str, list[list[float]]]:
+    """Scalar series ``{tag: [[step, value], ...]}`` from a JSON-lines event log.
+
+    Long series are thinned to at most MAX_POINTS_PER_TAG points (evenly, keeping the
+    last) - the plot has fewer pixels than that. Unreadable lines are skipped: a log
+    torn by a crash must not break the page.
+    """
+    series: dict[str, list[list[float]]] = {}
+    if not path or not os.path.isfile(path):
+        return series
+    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(event, dict) or event.get("type") != "scalar":
+                continue
+            tag, step, value = event.get("tag"), event.get("step"), event.get("value")
+            if isinstance(tag, str) and isinstance(step, (int, float)) \
+                    and isinstance(value, (int, float)) and value == value \
+                    and abs(value) != float("inf"):
+                series.setdefault(tag, []).append([step, value])
+    for tag, points in series.items():
+        if len(points) > MAX_POINTS_PER_TAG:
+            stride = len(points) / MAX_POINTS_PER_TAG
+            thinned = [points[int(i * stride)] for i in range(MAX_POINTS_PER_TAG - 1)]
+            series[tag] = thinned + [points[-1]]
+    return series
+
+
+@bp.get("/")
+def index():
+    return send_from_directory(STATIC_DIR, "index.html", max_age=0)
+
+
+@bp.get("/static/<path:name>")
+def static_file(name: str):
+    return send_from_directory(STATIC_DIR, name, max_age=0)
