@@ -24,12 +24,14 @@ def _kind(node: Tensor) -> str:
 
 def graph_dict(root: Tensor) -> dict[str, Any]:
     """``{"nodes": [...], "edges": [...], "output": id}``; nodes are in topological
-    order (inputs first) with ``id, kind, op, name, shape, dtype, requires_grad``;
+    order (inputs first) with ``id, kind, op, name, shape, dtype, requires_grad`` and the ``value`` of
+    single-number inputs;
     an edge ``{"from": a, "to": b}`` says b was computed from a."""
     order = root.graph()
     number = {id(node): i for i, node in enumerate(order)}
     nodes = [{"id": number[id(n)], "kind": _kind(n), "op": n.op or None, "name": n.name,
-              "shape": list(n.shape), "dtype": str(n.dtype), "requires_grad": n.requires_grad}
+              "shape": list(n.shape), "dtype": str(n.dtype), "requires_grad": n.requires_grad,
+              "value": float(n.data.real.item()) if not n._parents and n.size == 1 else None}
              for n in order]
     edges = [{"from": number[id(p)], "to": number[id(n)]} for n in order for p in n._parents]
     return {"format": "world2vec-graph/1", "nodes": nodes, "edges": edges,
@@ -41,7 +43,7 @@ def to_json(root: Tensor, indent: int | None = 2) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def to_dot(root: Tensor, title: str = "world2vec") -> str:
@@ -53,9 +55,11 @@ def to_dot(root: Tensor, title: str = "world2vec") -> str:
               "constant": 'shape=box, color="#888888"', "op": "shape=ellipse"}
     for node in graph["nodes"]:
         head = node["op"] if node["kind"] == "op" else (node["name"] or node["kind"])
+        if node["kind"] == "constant" and not node["name"] and node["value"] is not None:
+            head = f"{node['value']:g}"
         if node["kind"] == "op" and node["name"]:
             head = f"{node['name']}: {head}"
-        label = f"{head}\\n{tuple(node['shape'])}"
+        label = f"{head}\n{tuple(node['shape'])}"
         extra = ", penwidth=2" if node["id"] == graph["output"] else ""
         lines.append(f"  n{node['id']} [label={_quote(label)}, {styles[node['kind']]}{extra}];")
     for edge in graph["edges"]:
