@@ -218,3 +218,17 @@ def test_task_without_loss_still_trains():
 
     result = Trainer(Quiet(), epochs=1, progress=False).fit()
     assert result.steps == 5 and math.isnan(result.loss)
+
+
+def test_two_trainings_share_one_log_by_prefix(tmp_path):
+    path = tmp_path / "events.jsonl"
+    Trainer(RegressionTask(), epochs=2, events=path, progress=False).fit()
+    with pytest.raises(Crash):
+        Trainer(RegressionTask(crash_at=6), epochs=2, events=path, prefix="second/",
+                checkpoint_dir=tmp_path / "c", checkpoint_every=2, progress=False).fit()
+    Trainer(RegressionTask(), epochs=2, events=path, prefix="second/",
+            checkpoint_dir=tmp_path / "c", checkpoint_every=2, progress=False).fit()
+    assert scalars(path, "loss")[0].tolist() == list(range(1, 11))      # first run untouched
+    assert scalars(path, "second/loss")[0].tolist() == list(range(1, 11))
+    tags = {e["tag"] for e in read_events(path, type="histogram")}
+    assert {"weights/w", "second/weights/w"} <= tags

@@ -69,10 +69,11 @@ class EventLog:
             record.update(min=None, max=None, mean=None, std=None, edges=[], counts=[])
         self._write(record)
 
-    def truncate_after(self, step: int) -> None:
-        """Drop already-written events with a step beyond ``step`` (used on resume)."""
+    def truncate_after(self, step: int, prefix: str = "") -> None:
+        """Drop already-written events (tags starting with ``prefix``) with a step beyond
+        ``step``; a resumed run calls this."""
         self.close()
-        truncate_events(self.path, step)
+        truncate_events(self.path, step, prefix)
         self._file = open(self.path, "a", encoding="utf-8")
 
     def flush(self) -> None:
@@ -135,8 +136,9 @@ def scalars(path: str | os.PathLike, tag: str) -> tuple[np.ndarray, np.ndarray]:
     return steps, values
 
 
-def truncate_events(path: str | os.PathLike, after_step: int) -> None:
-    """Drop events with ``step > after_step`` (atomically rewriting the file).
+def truncate_events(path: str | os.PathLike, after_step: int, prefix: str = "") -> None:
+    """Drop events with ``step > after_step`` whose tag starts with ``prefix`` (all by
+    default), atomically rewriting the file.
 
     A resumed run calls this so the log matches the checkpoint it resumed from:
     events written between that checkpoint and a crash would otherwise appear twice.
@@ -144,7 +146,8 @@ def truncate_events(path: str | os.PathLike, after_step: int) -> None:
     path = os.fspath(path)
     if not os.path.exists(path):
         return
-    kept = [r for r in _parse(path) if int(r["step"]) <= after_step]
+    kept = [r for r in _parse(path)
+            if int(r["step"]) <= after_step or not str(r["tag"]).startswith(prefix)]
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         for record in kept:

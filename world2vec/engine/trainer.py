@@ -81,13 +81,16 @@ class Trainer:
     (and gradient) histograms every ``histogram_every`` steps (0: end of each epoch
     only). ``checkpoint_every`` batches (0: only at epoch ends) a checkpoint is
     written to ``checkpoint_dir``; ``fit()`` resumes from the latest one there.
+    ``prefix`` goes before every tag (e.g. ``"sentence/"``) so several trainings can
+    share one log; a resumed run drops only its own later events.
     """
 
     def __init__(self, task: Task, epochs: int = 5, schedule: Schedule | float = 0.025,
                  seed: int = 1, checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int = 0, events: EventLog | str | os.PathLike | None = None,
                  progress: bool | None = True, log_every: int = 1, histogram_every: int = 0,
-                 keep_checkpoints: int = 2, desc: str = "train", unit: str = "words") -> None:
+                 keep_checkpoints: int = 2, desc: str = "train", unit: str = "words",
+                 prefix: str = "") -> None:
         for name in ("parameters", "num_batches", "batch_work", "train_batch"):
             if not callable(getattr(task, name, None)):
                 raise TypeError(f"task {type(task).__name__} has no {name}() method")
@@ -102,7 +105,7 @@ class Trainer:
         self.keep_checkpoints = _positive_int("keep_checkpoints", keep_checkpoints)
         self.events = events
         self.progress = progress
-        self.desc, self.unit = desc, unit
+        self.desc, self.unit, self.prefix = desc, unit, str(prefix)
         self.rng = np.random.default_rng(self.seed)
         self.epoch = 0          # epoch in progress (== epochs once finished)
         self.batch = 0          # next batch index within the epoch
@@ -151,12 +154,12 @@ class Trainer:
     # -- logging ---------------------------------------------------------------
     def _histograms(self, log: EventLog) -> None:
         for name, value in self.task.parameters().items():
-            log.histogram(f"weights/{name}", value, self.step)
+            log.histogram(f"{self.prefix}weights/{name}", value, self.step)
         grads = getattr(self.task, "gradients", None)
         if callable(grads):
             for name, value in (grads() or {}).items():
                 if value is not None:
-                    log.histogram(f"gradients/{name}", value, self.step)
+                    log.histogram(f"{self.prefix}gradients/{name}", value, self.step)
 
     # -- the loop --------------------------------------------------------------
     def fit(self) -> FitResult:
@@ -180,10 +183,10 @@ class Trainer:
         if isinstance(self.events, EventLog):
             log = self.events
             if resumed is not None:
-                log.truncate_after(resumed)
+                log.truncate_after(resumed, self.prefix)
         elif self.events is not None:
             if resumed is not None:
-                truncate_events(self.events, resumed)
+                truncate_events(self.events, resumed, self.prefix)
             log = EventLog(self.events)
             owns_log = True
 
@@ -214,12 +217,13 @@ class Trainer:
                     throughput = works[index] / seconds if seconds > 0 else 0.0
                     bar.update(works[index], loss=loss, lr=lr_start)
                     if log is not None and self.step % self.log_every == 0:
-                        log.scalar("loss", loss, self.step)
-                        log.scalar("lr", lr_start, self.step)
-                        log.scalar("throughput", throughput, self.step)
+                        tag = self.prefix
+                        log.scalar(tag + "loss", loss, self.step)
+                        log.scalar(tag + "lr", lr_start, self.step)
+                        log.scalar(tag + "throughput", throughput, self.step)
                         for key, value in out.items():
                             if key != "loss" and isinstance(value, (int, float, np.number)):
-                                log.scalar(key, float(value), self.step)
+                                log.scalar(tag + key, float(value), self.step)
                     if log is not None and self.histogram_every \
                             and self.step % self.histogram_every == 0:
                         self._histograms(log)
