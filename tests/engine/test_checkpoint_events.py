@@ -100,3 +100,17 @@ def test_corrupt_event_line_names_its_line(tmp_path):
         read_events(path)
     with pytest.raises(FileNotFoundError):
         read_events(tmp_path / "nothing.jsonl")
+
+
+def test_histogram_of_a_large_array_is_sampled_but_exact_at_the_extremes(tmp_path):
+    values = np.random.default_rng(1).normal(size=50_000).astype(np.float32)
+    values[12345] = 40.0
+    values[777] = np.nan
+    with EventLog(tmp_path / "e.jsonl", bins=8, max_sample=1000) as log:
+        log.histogram("big", values, step=1)
+    (hist,) = read_events(tmp_path / "e.jsonl")
+    assert hist["count"] == 50_000 and hist["nonfinite"] == 1
+    assert hist["max"] == 40.0 and hist["min"] == pytest.approx(np.nanmin(values))
+    assert hist["sampled"] <= 1000 and sum(hist["counts"]) <= hist["sampled"]
+    assert abs(hist["mean"]) < 0.15 and 0.8 < hist["std"] < 1.2
+    assert hist["edges"][0] == hist["min"] and hist["edges"][-1] == hist["max"]

@@ -232,3 +232,17 @@ def test_two_trainings_share_one_log_by_prefix(tmp_path):
     assert scalars(path, "second/loss")[0].tolist() == list(range(1, 11))
     tags = {e["tag"] for e in read_events(path, type="histogram")}
     assert {"weights/w", "second/weights/w"} <= tags
+
+
+def test_progress_line_shows_loss_learning_rate_and_throughput(capsys, monkeypatch):
+    monkeypatch.setenv("WORLD2VEC_PROGRESS", "1")
+    Trainer(RegressionTask(), epochs=1, schedule=0.01, progress=None, desc="fit",
+            unit="rows").fit()
+    err = capsys.readouterr().err
+    assert "fit" in err and "100.0%" in err and "rows/s" in err
+    assert "loss=" in err and "lr=0.01" in err
+
+
+def test_progress_can_be_turned_off(capsys):
+    Trainer(RegressionTask(), epochs=1, progress=False).fit()
+    assert capsys.readouterr().err == ""
