@@ -1,0 +1,263 @@
+"""Build the bundled default model in one command, reproducibly (same seed, same bytes of data).
+
+    python -m world2vec.embeddings.build_default --out world2vec/models/default --replace
+
+Data (Debian packages; see docs/DEFAULT-MODEL.md for licences): WordNet 3.0
+(``wordnet-base``: glosses, examples, relations) and GCIDE (``dict-gcide``: Webster
+1913 definitions). Steps:
+
+1. write a sentence file (definitions prefixed with their headwords, examples,
+   usage notes) and a WordNet triples file; 1 % of headwords are held out of both;
+2. train word/concept vectors with the engine (skip-gram, text + graph walks);
+3. fit character n-gram vectors so unseen words still get a vector;
+4. fit the SIF baseline and train the reverse-dictionary sentence encoder, evaluate
+   both on the held-out definitions and make the better one (top-10) the default;
+5. train the object encoder on WordNet synsets described as objects;
+6. learn relation transforms (capital, plural, antonym, adverb) from WordNet pairs
+   and measure them on held-out pairs;
+7. save everything as one model directory (float16), with ``build.json`` holding
+   every figure above plus the analogy and similarity scores on ../shared/data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from world2vec.embeddings.definitions import gcide_definitions, is_held_out, wordnet_definitions
+from world2vec.embeddings.dictionary_corpus import CorpusWriter, write_gcide, write_wordnet
+from world2vec.embeddings.knowledge_graph import wordnet_triples, write_triples
+from world2vec.embeddings.model import DEFAULT_MODEL_DIR, Model
+from world2vec.embeddings.objects import ObjectEncoder
+from world2vec.embeddings.relation_pairs import (adverb_pairs, antonym_pairs, capital_pairs,
+                                                 plural_pairs)
+from world2vec.embeddings.relations import RelationTransform
+from world2vec.embeddings.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
+from world2vec.embeddings.sif import SIFEncoder
+from world2vec.embeddings.subword_fill import fit_ngram_vectors
+from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.word2vec import train_word_vectors
+from world2vec.embeddings.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
+from world2vec.embeddings.gcide import DEFAULT_GCIDE_DICT
+
+HELD_OUT_PERCENT = 1.0
+OBJECT_RELATIONS = {"hypernym": "is_a", "instance_hypernym": "is_a", "part_holonym": "part_of",
+                    "member_holonym": "member_of", "substance_holonym": "made_of",
+                    "part_meronym": "has_part", "similar_to": "similar_to"}
+
+
+def log(message: str) -> None:
+    print(f"[build_default {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def synset_objects(synsets: dict[tuple[str, int], Synset], known, limit: int,
+                   seed: int) -> list[dict]:
+    """WordNet synsets as objects: gloss words as features, pointers as relations."""
+    objects = []
+    for s in synsets.values():
+        if s.pos != "n" or not s.lemmas or not known(s.lemmas[0]) or is_held_out(s.lemmas[0]):
+            continue
+        relations = [[OBJECT_RELATIONS[p.relation], synsets[p.target].lemmas[0]]
+                     for p in s.pointers if p.relation in OBJECT_RELATIONS and p.target in synsets]
+        features = s.definition.split()
+        if relations:
+            objects.append({"id": s.lemmas[0], "features": features, "relations": relations})
+    rng = np.random.default_rng(seed)
+    if len(objects) > limit:
+        objects = [objects[i] for i in sorted(rng.choice(len(objects), limit, replace=False))]
+    return objects
+
+
+def split_pairs(pairs: list[tuple[str, str]], seed: int,
+                test_share: float = 0.2) -> tuple[list, list]:
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(pairs))
+    cut = int(round(len(pairs) * (1 - test_share)))
+    return [pairs[i] for i in order[:cut]], [pairs[i] for i in order[cut:]]
+
+
+def build(args: argparse.Namespace) -> dict:
+    report: dict = {"settings": {k: v for k, v in vars(args).items() if k not in ("out", "work")}}
+    work = args.work or tempfile.mkdtemp(prefix="world2vec-build-")
+    os.makedirs(work, exist_ok=True)
+    t0 = time.time()
+
+    log("reading WordNet")
+    synsets = load_wordnet(args.wordnet)
+    corpus_path = os.path.join(work, "corpus.txt")
+    log("writing the dictionary corpus (WordNet glosses and examples, GCIDE definitions)")
+    with CorpusWriter(corpus_path, held_out_percent=HELD_OUT_PERCENT) as writer:
+        write_wordnet(writer, synsets.values())
+        if args.gcide:
+            write_gcide(writer, args.gcide)
+    summary = writer.summary
+    counts = summary.counts
+    graph_path = os.path.join(work, "relations.tsv")
+    n_triples = write_triples(graph_path, wordnet_triples(
+        synsets, keep=lambda w: counts[w] >= args.min_count))
+    report["data"] = {"corpus_lines": summary.lines, "corpus_tokens": summary.tokens,
+                      "held_out_definition_lines": summary.held_out_definitions,
+                      "triples": n_triples, "synsets": len(synsets)}
+    log(f"corpus: {summary.lines} lines, {summary.tokens} tokens; graph: {n_triples} triples")
+
+    events = os.path.join(work, "events.jsonl")
+    wv = train_word_vectors(corpus_path, graph=graph_path, dim=args.dim, epochs=args.epochs,
+                            window=args.window, negative=args.negative, min_count=args.min_count,
+                            max_vocab=args.max_vocab, threads=args.threads, seed=args.seed,
+                            subwords=False, events=events, progress=True, name="world2vec-default")
+    log(f"fitting {args.buckets} character n-gram buckets for unseen words")
+    ngrams = fit_ngram_vectors(wv.words, wv.normed, args.buckets)
+    wv = WordVectors(wv.words, wv.vectors, wv.counts, ngrams=ngrams, name=wv.name,
+                     settings={**wv.settings, "ngram_fit": {"buckets": args.buckets, "min_n": 3,
+                                                            "max_n": 6}},
+                     tokenizer=wv.tokenizer, events_path=events)
+
+    # -- sentence encoders ---------------------------------------------------------
+    log("collecting definition pairs")
+    pairs = [(d.text, d.headword) for d in wordnet_definitions(synsets.values())]
+    if args.gcide:
+        pairs += [(d.text, d.headword) for d in gcide_definitions(args.gcide)]
+    train = [(t, h) for t, h in pairs if not is_held_out(h, HELD_OUT_PERCENT)]
+    held = [(t, h) for t, h in pairs if is_held_out(h, HELD_OUT_PERCENT) and h in wv]
+    rng = np.random.default_rng(args.seed)
+    if len(held) > 1000:
+        held = [held[i] for i in sorted(rng.choice(len(held), 1000, replace=False))]
+    sif = SIFEncoder(wv).fit([t for t, _ in train], seed=args.seed)
+    rd = ReverseDictionaryEncoder(wv)
+    rd_train = rd.fit(train, epochs=args.rd_epochs, seed=args.seed, events=None, progress=True)
+    scores = {"sif": rank_headwords(sif.encode, wv, held),
+              "reverse_dictionary": rank_headwords(rd.encode, wv, held)}
+    default = max(scores, key=lambda k: (scores[k]["top10"], -(scores[k]["median_rank"] or 1e9)))
+    report["reverse_dictionary"] = {"held_out": scores, "train": rd_train,
+                                    "train_pairs": len(train), "default": default}
+    log(f"reverse dictionary on {len(held)} held-out definitions: {json.dumps(scores)}; "
+        f"default sentence encoder: {default}")
+
+    # -- objects -----------------------------------------------------------------------
+    objects = synset_objects(synsets, lambda w: w in wv, args.objects, args.seed)
+    obj = ObjectEncoder(wv)
+    report["objects"] = obj.fit(objects, epochs=2, seed=args.seed, progress=True)
+
+    # -- relations -----------------------------------------------------------------------
+    relations: dict[str, RelationTransform] = {}
+    report["relations"] = {}
+    known = lambda w: w in wv  # noqa: E731
+    for name, found in (("capital", capital_pairs(synsets)),
+                        ("plural", plural_pairs(synsets, known, args.wordnet)),
+                        ("antonym", antonym_pairs(synsets)),
+                        ("adverb", adverb_pairs(synsets))):
+        found = [(a, b) for a, b in found if a in wv and b in wv]
+        if len(found) < 10:
+            continue
+        fit_pairs, test_pairs = split_pairs(found, args.seed)
+        results = {}
+        for method in ("procrustes", "lstsq"):
+            t = RelationTransform.fit_words(name, wv, fit_pairs, method=method)
+            acc, n = t.accuracy(wv, test_pairs[:500], k=1)
+            acc10, _ = t.accuracy(wv, test_pairs[:500], k=10)
+            results[method] = {"top1": round(acc, 4), "top10": round(acc10, 4), "n": n}
+        best = max(results, key=lambda m: results[m]["top1"])
+        relations[name] = RelationTransform.fit_words(name, wv, found, method=best)
+        report["relations"][name] = {"pairs": len(found), "held_out": results, "method": best}
+        log(f"relation {name}: {len(found)} pairs, held-out {results}")
+
+    # -- quality ---------------------------------------------------------------------------
+    model = Model(wv, None, {"sif": sif, "reverse_dictionary": rd}, default, obj, relations)
+    report["quality"] = quality(wv, args.data)
+    report["seconds"] = round(time.time() - t0, 1)
+    log(f"quality: {json.dumps(report['quality'])}")
+
+    target = os.path.abspath(args.out)
+    if os.path.exists(target) and os.listdir(target):
+        if not args.replace:
+            raise SystemExit(f"{target} exists; pass --replace to rebuild it")
+        staging = target + ".new"
+        shutil.rmtree(staging, ignore_errors=True)
+        model.save(staging)
+        shutil.rmtree(target)
+        os.rename(staging, target)
+    else:
+        model.save(target)
+    with open(os.path.join(target, "build.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
+    report["size_bytes"] = size
+    log(f"wrote {target} ({size / 1e6:.1f} MB) in {report['seconds']} s")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def quality(wv: WordVectors, data_dir: str) -> dict:
+    """Targets of issue #3 plus the public benchmarks (evaluation only)."""
+    from world2vec.embeddings.evaluation import evaluate_analogies, evaluate_similarity
+
+    out: dict = {}
+    cat = [w for w, _ in wv.most_similar(["cat"], k=10)] if "cat" in wv else []
+    out["cat_top10"] = cat
+    out["dog_in_cat_top10"] = "dog" in cat
+    queen = [w for w, _ in wv.analogy("man", "king", "woman", k=5)]
+    out["king_man_woman_top5"] = queen
+    out["queen_in_top5"] = "queen" in queen
+    analogies = os.path.join(data_dir, "questions-words.txt")
+    similarity = os.path.join(data_dir, "wordsim353.tsv")
+    if os.path.exists(analogies):
+        r = evaluate_analogies(wv, analogies)
+        out["analogies"] = {"accuracy_add": round(r.accuracy_add, 4),
+                            "accuracy_mul": round(r.accuracy_mul, 4),
+                            "answered": r.answered, "total": r.total,
+                            "coverage": round(r.coverage, 4), "summary": r.summary()}
+    if os.path.exists(similarity):
+        r = evaluate_similarity(wv, similarity)
+        out["wordsim353"] = {"spearman": round(float(r.spearman), 4), "used": r.used,
+                             "pairs": r.pairs, "oov": round(r.oov, 4), "summary": r.summary()}
+    return out
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=DEFAULT_MODEL_DIR, help="model directory to write")
+    p.add_argument("--replace", action="store_true", help="replace an existing --out directory")
+    p.add_argument("--work", help="keep intermediate files (corpus, triples) here")
+    p.add_argument("--wordnet", default=DEFAULT_WORDNET_DIR)
+    p.add_argument("--gcide", default=DEFAULT_GCIDE_DICT, help="'' to leave GCIDE out")
+    p.add_argument("--data", default=os.path.join(os.getcwd(), "..", "shared", "data"),
+                   help="folder with questions-words.txt and wordsim353.tsv (evaluation only)")
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--negative", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--max-vocab", type=int, default=60000)
+    p.add_argument("--buckets", type=int, default=20000)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rd-epochs", type=int, default=3)
+    p.add_argument("--objects", type=int, default=30000)
+    p.add_argument("--seed", type=int, default=1)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for path in (args.wordnet, args.gcide):
+        if path and not os.path.exists(path):
+            print(f"error: {path} not found (install Debian's wordnet-base and dict-gcide)",
+                  file=sys.stderr)
+            return 2
+    report = build(args)
+    print(json.dumps({k: report[k] for k in ("quality", "reverse_dictionary", "relations",
+                                             "size_bytes", "seconds")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""The Model facade: word/concept vectors plus the encoders saved beside them.
+
+Why a facade: the memory and service layers need one object that turns concepts,
+texts and objects into vectors of the same space, without knowing which encoder is
+trained how. A model directory (docs/ARCHITECTURE.md) holds the word vectors and
+optional component folders::
+
+    sentence/default          name of the encoder encode_texts uses ("sif", ...)
+    sentence/<name>/          one folder per sentence encoder (config.json + arrays)
+    objects/                  the object encoder (config.json + arrays)
+    relations/<name>.npy|json relation transforms
+
+``load_model()`` with no path opens the bundled default model shipped in
+``world2vec/models/default``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from typing import Any, Sequence
+
+import numpy as np
+
+from world2vec.embeddings.objects import ObjectEncoder
+from world2vec.embeddings.relations import RelationTransform, load_relations
+from world2vec.embeddings.sentences import SentenceEncoder, load_sentence_encoder
+from world2vec.embeddings.sif import SIFEncoder
+from world2vec.embeddings.vectors import ModelFormatError, WordVectors
+
+DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                 "models", "default")
+
+
+class Model:
+    """Concepts, texts and objects encoded into one vector space (unit float32 rows)."""
+
+    def __init__(self, words: WordVectors, path: str | None = None,
+                 sentence_encoders: dict[str, SentenceEncoder] | None = None,
+                 default_sentence: str | None = None,
+                 objects: ObjectEncoder | None = None,
+                 relations: dict[str, RelationTransform] | None = None) -> None:
+        self.words = words
+        self.path = path
+        self.sentence_encoders = dict(sentence_encoders or {})
+        if not self.sentence_encoders:
+            self.sentence_encoders["sif"] = SIFEncoder(words)
+        self.default_sentence = (default_sentence if default_sentence in self.sentence_encoders
+                                 else next(iter(self.sentence_encoders)))
+        self.objects = objects or ObjectEncoder(words)
+        self.relations = dict(relations or {})
+
+    # -- identity ------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.words.name
+
+    @property
+    def dim(self) -> int:
+        return self.words.dim
+
+    @property
+    def events_path(self) -> str | None:
+        return self.words.events_path
+
+    def __repr__(self) -> str:
+        return (f"Model(name={self.name!r}, dim={self.dim}, words={len(self.words)}, "
+                f"sentence={self.default_sentence!r}, relations={sorted(self.relations)})")
+
+    # -- encoders ------------------------------------------------------------------
+    def encode_concepts(self, words: Sequence[str]) -> tuple[np.ndarray, list[bool]]:
+        """Unit vectors of concepts and whether each was synthesised from subwords.
+
+        ``KeyError`` names the first concept that cannot be encoded at all.
+        """
+        if isinstance(words, str):
+            raise TypeError("encode_concepts takes a list of concepts, not one string")
+        out = np.empty((len(words), self.dim), dtype=np.float32)
+        synthesized: list[bool] = []
+        for row, word in enumerate(words):
+            if not isinstance(word, str) or not word.strip():
+                raise KeyError(word)
+            vec, synth = self.words.vector(word)
+            out[row] = vec
+            synthesized.append(bool(synth))
+        return out, synthesized
+
+    def sentence_encoder(self, name: str | None = None) -> SentenceEncoder:
+        key = name or self.default_sentence
+        if key not in self.sentence_encoders:
+            raise KeyError(f"no sentence encoder {key!r}; have {sorted(self.sentence_encoders)}")
+        return self.sentence_encoders[key]
+
+    def encode_texts(self, texts: Sequence[str], encoder: str | None = None,
+                     batch_size: int = 1024) -> np.ndarray:
+        """Unit float32 rows; ``ValueError`` names a text with no word the model knows."""
+        if isinstance(texts, str):
+            raise TypeError("encode_texts takes a list of texts, not one string")
+        return self.sentence_encoder(encoder).encode(list(texts), batch_size=batch_size)
+
+    def encode_objects(self, objects: Sequence[dict[str, Any]]) -> np.ndarray:
+        """Objects given as ``{"id", "features", "relations"}`` -> unit float32 rows."""
+        return self.objects.encode(objects)
+
+    # -- files ---------------------------------------------------------------------
+    def save(self, path: str, dtype: str = "float16") -> str:
+        """Write a new, complete model directory (atomically: staged, then renamed)."""
+        path = os.path.abspath(path)
+        if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+            raise FileExistsError(f"{path} already exists and is not empty "
+                                  "(model directories are immutable; choose a new one)")
+        parent = os.path.dirname(path)
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".stage-" + os.path.basename(path), dir=parent)
+        try:
+            inner = os.path.join(staging, "model")
+            self.words.save(inner, dtype=dtype)
+            components = []
+            sentence_dir = os.path.join(inner, "sentence")
+            for name, encoder in self.sentence_encoders.items():
+                encoder.save(os.path.join(sentence_dir, name))
+            with open(os.path.join(sentence_dir, "default"), "w", encoding="utf-8") as f:
+                f.write(self.default_sentence + "\n")
+            components.append("sentence")
+            self.objects.save(os.path.join(inner, "objects"))
+            components.append("objects")
+            if self.relations:
+                for transform in self.relations.values():
+                    transform.save(os.path.join(inner, "relations"))
+                components.append("relations")
+            manifest_path = os.path.join(inner, "manifest.json")
+            with open(manifest_path, encoding="utf-8") as f:
+                manifest = json.load(f)
+            manifest["components"] = list(manifest.get("components", [])) + components
+            manifest["sentence_encoders"] = sorted(self.sentence_encoders)
+            manifest["default_sentence_encoder"] = self.default_sentence
+            manifest["relations"] = sorted(self.relations)
+            with open(manifest_path, "w", encoding="utf-8") as f:
+                json.dump(manifest, f, indent=2)
+                f.write("\n")
+                f.flush()
+                os.fsync(f.fileno())
+            if os.path.isdir(path):
+                os.rmdir(path)
+            os.rename(inner, path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return path
+
+
+def load_model(path: str | None = None, mmap: bool = True) -> Model:
+    """Open a model directory (``None``: the bundled default model).
+
+    ``ModelFormatError`` (a ``ValueError``) for a missing or unreadable directory.
+    """
+    path = os.path.abspath(os.fspath(path)) if path is not None else DEFAULT_MODEL_DIR
+    if not os.path.isdir(path):
+        raise ModelFormatError(f"model directory not found: {path}")
+    words = WordVectors.load(path, mmap=mmap)
+    sentence_encoders: dict[str, SentenceEncoder] = {}
+    default = None
+    sentence_dir = os.path.join(path, "sentence")
+    try:
+        if os.path.isdir(sentence_dir):
+            for name in sorted(os.listdir(sentence_dir)):
+                folder = os.path.join(sentence_dir, name)
+                if os.path.isdir(folder):
+                    sentence_encoders[name] = load_sentence_encoder(folder, words)
+            default_file = os.path.join(sentence_dir, "default")
+            if os.path.isfile(default_file):
+                with open(default_file, encoding="utf-8") as f:
+                    default = f.read().strip()
+        objects_dir = os.path.join(path, "objects")
+        objects = ObjectEncoder.load(objects_dir, words) if os.path.isdir(objects_dir) else None
+        relations = load_relations(os.path.join(path, "relations"))
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise ModelFormatError(f"cannot read model components in {path}: {exc}") from exc
+    return Model(words, path, sentence_encoders, default, objects, relations)

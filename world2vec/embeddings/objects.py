@@ -1,0 +1,210 @@
+"""Object encoder: an object described by features and relations, embedded StarSpace-style.
+
+An object arrives as JSON::
+
+    {"id": "cat", "features": ["fur", "whiskers"], "relations": [["is_a", "feline"]]}
+
+Why StarSpace (Wu et al., 2018): an entity is the (weighted) sum of its feature
+embeddings, trained with a margin ranking loss against k sampled negatives so that
+an entity lands next to the concepts it belongs with. Here every feature word and
+every relation target is a frozen unit concept vector (a relation adds a learned
+offset per relation type, as in TransE); learned per-feature weights and a residual
+linear map refine the sum. Trained objects are pulled toward the concepts they
+relate to (and toward their own concept when the id is a known word), so a new
+object joins memory from its description alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from world2vec.embeddings.encoder_training import (AdamTask, numpy_unit, pad, residual, unit,
+                                                   weighted_bag)
+from world2vec.embeddings.sif import sif_weights
+from world2vec.embeddings.vectors import WordVectors
+from world2vec.engine.losses import margin_ranking_loss
+from world2vec.engine.schedules import LinearDecay
+from world2vec.engine.tensor import Tensor
+from world2vec.engine.trainer import Trainer
+
+MAX_PARTS = 64
+#: Common spellings of relation names, folded to one learned offset each.
+RELATION_ALIASES = {"isa": "is_a", "is-a": "is_a", "hypernym": "is_a", "instance_of": "is_a",
+                    "instance_hypernym": "is_a", "type": "is_a", "part_holonym": "part_of",
+                    "member_holonym": "member_of", "substance_holonym": "made_of",
+                    "part_meronym": "has_part", "member_meronym": "has_member"}
+
+
+class ObjectError(ValueError):
+    """An object that is not ``{"id"?, "features": [...], "relations": [[rel, target]]}``."""
+
+
+def _relation_name(name: str) -> str:
+    key = name.strip().lower().replace(" ", "_")
+    return RELATION_ALIASES.get(key, key)
+
+
+class ObjectEncoder:
+    """Features + relations -> unit vector in the concept space."""
+
+    def __init__(self, words: WordVectors, relation_names: Sequence[str] = (),
+                 offsets: np.ndarray | None = None, log_weights: np.ndarray | None = None,
+                 matrix: np.ndarray | None = None) -> None:
+        self.words = words
+        self.relation_names = list(relation_names)
+        self.offsets = (np.zeros((len(self.relation_names), words.dim), np.float32)
+                        if offsets is None else np.asarray(offsets, np.float32))
+        weights, _ = sif_weights(words.counts)
+        self.log_weights = (np.log(weights)[:, None].astype(np.float32) if log_weights is None
+                            else np.asarray(log_weights, np.float32).reshape(-1, 1))
+        self.matrix = (np.zeros((words.dim, words.dim), np.float32) if matrix is None
+                       else np.asarray(matrix, np.float32))
+
+    # -- parsing ---------------------------------------------------------------------
+    def parts(self, obj: Any, position: int = 0) -> tuple[list[int], list[int], list[np.ndarray]]:
+        """(word rows, relation index per row or -1, synthesised vectors for unseen words)."""
+        if not isinstance(obj, dict):
+            raise ObjectError(f"object {position} must be a JSON object, got {type(obj).__name__}")
+        features = obj.get("features", [])
+        relations = obj.get("relations", [])
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise ObjectError(f"object {position}: 'features' must be a list of strings")
+        if not isinstance(relations, list) or not all(
+                isinstance(r, (list, tuple)) and len(r) == 2 and all(isinstance(x, str) for x in r)
+                for r in relations):
+            raise ObjectError(f"object {position}: 'relations' must be a list of "
+                              "[relation, target] string pairs")
+        rows: list[int] = []
+        rels: list[int] = []
+        synthesised: list[np.ndarray] = []
+        index = self.words._index
+        for feature in features:
+            key = self.words.tokenizer.normalize(feature)
+            tokens = [key] if key in index else self.words.tokenizer.tokenize(feature)
+            for token in tokens:
+                if token in index:
+                    rows.append(index[token])
+                    rels.append(-1)
+                else:
+                    try:
+                        synthesised.append(self.words.vector(token)[0])
+                    except KeyError:
+                        pass
+        for relation, target in relations:
+            key = self.words.tokenizer.normalize(target)
+            if key not in index:
+                continue
+            name = _relation_name(relation)
+            rows.append(index[key])
+            rels.append(self.relation_names.index(name) if name in self.relation_names else -1)
+        if not rows and not synthesised:
+            raise ObjectError(f"object {position} ({obj.get('id', '?')!r}) has no feature or "
+                              "relation target the model knows")
+        return rows[:MAX_PARTS], rels[:MAX_PARTS], synthesised
+
+    def encode(self, objects: Sequence[dict[str, Any]]) -> np.ndarray:
+        """Unit float32 rows, one per object; ``ObjectError`` (a ValueError) names a bad one."""
+        if isinstance(objects, dict):
+            raise ObjectError("encode_objects takes a list of objects")
+        normed = self.words.normed
+        weights = np.exp(self.log_weights[:, 0])
+        out = np.empty((len(objects), self.words.dim), dtype=np.float32)
+        for i, obj in enumerate(objects):
+            rows, rels, synth = self.parts(obj, i)
+            vecs = [normed[r] + (self.offsets[k] if k >= 0 else 0.0) for r, k in zip(rows, rels)]
+            w = [float(weights[r]) for r in rows]
+            vecs += synth
+            w += [float(weights.max())] * len(synth)
+            w_arr = np.array(w, dtype=np.float32)
+            x = (w_arr[:, None] * np.vstack(vecs)).sum(axis=0) / w_arr.sum()
+            out[i] = x + x @ self.matrix
+        return numpy_unit(out)
+
+    # -- training --------------------------------------------------------------------
+    def fit(self, objects: Sequence[dict[str, Any]], epochs: int = 5, batch_size: int = 128,
+            negatives: int = 10, margin: float = 0.2, lr: float = 5e-3, seed: int = 1,
+            events: str | None = None, progress: bool | None = True) -> dict:
+        """Train on objects whose relation targets (and id, if a known concept) are the
+        positives; ``negatives`` random concepts per object are ranked below them."""
+        names = sorted({_relation_name(r[0]) for o in objects for r in o.get("relations", [])})
+        new = [n for n in names if n not in self.relation_names]
+        if new:
+            self.relation_names += new
+            self.offsets = np.vstack([self.offsets, np.zeros((len(new), self.words.dim),
+                                                             np.float32)])
+        task = _ObjectTask(self, objects, batch_size, negatives, margin, seed)
+        if task.n_examples == 0:
+            raise ValueError("no usable objects to train on (need known features and targets)")
+        trainer = Trainer(task, epochs=epochs, schedule=LinearDecay(lr, lr / 10), seed=seed,
+                          events=events, progress=progress, desc="train objects", unit="objects")
+        result = trainer.fit()
+        return {"objects": task.n_examples, "seconds": round(result.seconds, 2),
+                "final_loss": result.loss}
+
+    # -- files -----------------------------------------------------------------------
+    def save(self, path: str) -> None:
+        os.makedirs(path, exist_ok=True)
+        with open(os.path.join(path, "config.json"), "w", encoding="utf-8") as f:
+            json.dump({"kind": "starspace", "relations": self.relation_names}, f, indent=2)
+        np.save(os.path.join(path, "offsets.npy"), self.offsets)
+        np.save(os.path.join(path, "log_weights.npy"), self.log_weights.astype(np.float16))
+        np.save(os.path.join(path, "matrix.npy"), self.matrix)
+
+    @classmethod
+    def load(cls, path: str, words: WordVectors) -> "ObjectEncoder":
+        with open(os.path.join(path, "config.json"), encoding="utf-8") as f:
+            config = json.load(f)
+        return cls(words, config.get("relations", []), np.load(os.path.join(path, "offsets.npy")),
+                   np.load(os.path.join(path, "log_weights.npy")).astype(np.float32),
+                   np.load(os.path.join(path, "matrix.npy")))
+
+
+class _ObjectTask(AdamTask):
+    def __init__(self, encoder: ObjectEncoder, objects: Sequence[dict[str, Any]],
+                 batch_size: int, negatives: int, margin: float, seed: int) -> None:
+        index = encoder.words._index
+        self.rows: list[list[int]] = []
+        self.rels: list[list[int]] = []
+        self.positives: list[list[int]] = []
+        for i, obj in enumerate(objects):
+            try:
+                rows, rels, _ = encoder.parts(obj, i)
+            except ObjectError:
+                continue
+            pos = [r for r, k in zip(rows, rels) if k >= 0]
+            own = index.get(encoder.words.tokenizer.normalize(str(obj.get("id", ""))))
+            if own is not None:
+                pos.append(own)
+            if pos:
+                self.rows.append(rows)
+                self.rels.append(rels)
+                self.positives.append(pos)
+        self.unit_vectors = np.asarray(encoder.words.normed, dtype=np.float32)
+        self.arrays = {"offsets": encoder.offsets, "log_weights": encoder.log_weights,
+                       "matrix": encoder.matrix}
+        self.n_examples = len(self.rows)
+        self.batch_size = batch_size
+        self.negatives = negatives
+        self.margin = margin
+        self._setup(seed)
+
+    def loss(self, batch: np.ndarray, rng: np.random.Generator) -> tuple[Tensor, dict]:
+        ids, mask = pad([self.rows[i] for i in batch], MAX_PARTS)
+        rel, _ = pad([[k + 1 for k in self.rels[i]] for i in batch], MAX_PARTS)  # 0: none
+        offsets = self.tensors["offsets"]
+        zero = Tensor(np.zeros((1, offsets.shape[1]), np.float32))
+        from world2vec.engine.ops import concatenate
+        table = concatenate([zero, offsets], axis=0)                         # (R+1, d)
+        w = self.tensors["log_weights"].embed(ids).exp() * mask[..., None]  # (B, L, 1)
+        parts = Tensor(self.unit_vectors[ids]) + table.embed(rel)            # (B, L, d)
+        x = (w * parts).sum(axis=1) / (w.sum(axis=1) + 1e-8)
+        h = unit(residual(x, self.tensors["matrix"]))
+        pos = np.array([self.positives[i][rng.integers(len(self.positives[i]))] for i in batch])
+        neg = rng.integers(0, len(self.unit_vectors), (len(batch), self.negatives))
+        pos_scores = (h * Tensor(self.unit_vectors[pos])).sum(axis=1, keepdims=True)
+        neg_scores = (h.reshape(len(batch), 1, -1) * Tensor(self.unit_vectors[neg])).sum(axis=2)
+        return margin_ranking_loss(pos_scores, neg_scores, margin=self.margin), {}

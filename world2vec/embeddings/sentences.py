@@ -1,0 +1,114 @@
+"""The sentence-encoder interface and the shared text -> bag-of-words step.
+
+Why a shared bag-of-words step: both encoders (SIF and the trained reverse-dictionary
+encoder) start from a weighted average of the model's unit word vectors, so the slow
+part (tokenising, looking words up, synthesising unseen words from subwords) is
+written once and vectorised as one sparse-times-dense product per batch.
+
+Encoders live in the model directory under ``sentence/<name>/`` with a
+``config.json`` whose ``kind`` picks the class on load; ``sentence/default`` (a
+text file) names the encoder ``Model.encode_texts`` uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from world2vec.embeddings.vectors import WordVectors
+
+_EPS = 1e-12
+
+
+class EmptyTextError(ValueError):
+    """No token of a text is known to the model, not even through subwords."""
+
+
+class SentenceEncoder(Protocol):
+    kind: str
+
+    def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray: ...
+    def save(self, path: str) -> None: ...
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.maximum(norms, _EPS)).astype(np.float32)
+
+
+class BagOfWords:
+    """Turns texts into token-index lists and weighted averages of unit word vectors.
+
+    ``weights`` gives each vocabulary word's weight (for example SIF's a/(a+p(w)));
+    unseen words synthesised from subwords get ``oov_weight``.
+    """
+
+    def __init__(self, words: WordVectors, weights: np.ndarray, oov_weight: float) -> None:
+        self.words = words
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.oov_weight = float(oov_weight)
+
+    def token_ids(self, text: str) -> tuple[list[int], list[np.ndarray]]:
+        """Vocabulary rows of the text's tokens, and vectors synthesised for unseen ones."""
+        if not isinstance(text, str):
+            raise TypeError(f"texts must be strings, got {type(text).__name__}")
+        ids: list[int] = []
+        synthesised: list[np.ndarray] = []
+        for token in self.words.tokenizer.tokenize(text):
+            i = self.words._index.get(token)
+            if i is not None:
+                ids.append(i)
+                continue
+            try:
+                vec, _ = self.words.vector(token)
+            except KeyError:
+                continue
+            synthesised.append(vec)
+        return ids, synthesised
+
+    def average(self, texts: Sequence[str]) -> np.ndarray:
+        """Weighted mean of unit word vectors per text (rows not normalised)."""
+        normed = self.words.normed
+        out = np.zeros((len(texts), self.words.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids, synth = self.token_ids(text)
+            if not ids and not synth:
+                raise EmptyTextError(
+                    f"text {row} has no word the model knows: {text[:60]!r}")
+            total = 0.0
+            if ids:
+                w = self.weights[ids]
+                out[row] = w @ normed[ids]
+                total += float(w.sum())
+            for vec in synth:
+                out[row] += self.oov_weight * vec
+                total += self.oov_weight
+            out[row] /= max(total, _EPS)
+        return out
+
+
+def write_config(path: str, config: dict) -> None:
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+
+
+def read_config(path: str) -> dict:
+    with open(os.path.join(path, "config.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def load_sentence_encoder(path: str, words: WordVectors) -> SentenceEncoder:
+    """Open an encoder folder, picking the class from its ``config.json`` kind."""
+    from world2vec.embeddings.reverse_dictionary import ReverseDictionaryEncoder
+    from world2vec.embeddings.sif import SIFEncoder
+
+    kind = read_config(path).get("kind")
+    classes = {"sif": SIFEncoder, "reverse_dictionary": ReverseDictionaryEncoder}
+    if kind not in classes:
+        raise ValueError(f"unknown sentence encoder kind {kind!r} in {path}")
+    return classes[kind].load(path, words)
