@@ -20,6 +20,7 @@ import faiss
 import numpy as np
 
 from world2vec.memory import snapshot as snap
+from world2vec.memory.bm25 import BM25
 from world2vec.memory.builder import AnnState, IndexBuilder
 from world2vec.memory.errors import ItemExists, StoreClosed, ValidationError
 from world2vec.memory.filters import Filter, parse_filter
@@ -56,6 +57,10 @@ class MemoryStore:
         self._gen = 0
         self._wal: LogWriter | None = None
         self._builder = IndexBuilder(self, background)
+        self._layout = 0                      # bumped when a compaction renumbers rows
+        self._lex: BM25 | None = None
+        self._lex_layout = -1
+        self._lex_mutex = threading.Lock()
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -306,6 +311,27 @@ class MemoryStore:
         keep = ids[0] >= 0
         return ids[0][keep].tolist(), scores[0][keep].tolist()
 
+    def lexical_search(self, query: str, k: int = 10) -> list[tuple[str, float]]:
+        """BM25 ranking of stored items by their text (and answer): ``[(id, score)]``.
+
+        The BM25 index is built on first use and then extended with new rows at each
+        call, like the vector index; it is rebuilt after a compaction.
+        """
+        self._check_open()
+        if not isinstance(query, str):
+            raise ValidationError("query must be a string")
+        k = check_k(k)
+        with self._lex_mutex, self._rw.read():
+            table = self._table
+            if self._lex is None or self._lex_layout != self._layout:
+                self._lex, self._lex_layout = BM25(), self._layout
+            start = len(self._lex)
+            if start < table.nrows:
+                self._lex.add(" ".join(filter(None, (table.texts[r], table.answers[r])))
+                              for r in range(start, table.nrows))
+            ranked = self._lex.top(query, k, table.live.view())
+            return [(table.ids[r], score) for r, score in ranked]
+
     # -- maintenance --------------------------------------------------------------
     def snapshot(self) -> str:
         """Write an atomic snapshot and start a fresh log; returns the snapshot's path."""
@@ -342,6 +368,7 @@ class MemoryStore:
         with self._rw.write():
             self._table, self._flat = new_table, new_flat
             self.ann = AnnState(epoch=self.ann.epoch + 1)
+            self._layout += 1
         self._builder.poke()
 
     def refresh(self) -> None:

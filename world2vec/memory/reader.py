@@ -1,0 +1,219 @@
+"""MemoryReader: MemN2N-style multi-hop attention over the memories FAISS returns.
+
+Why attention over FAISS candidates and not over the whole memory: end-to-end
+memory networks (Sukhbaatar et al. 2015) attend over every memory, which is
+O(memory) per question; retrieving the top-N candidates first (dense top-N, plus
+BM25 top-N for hybrid retrieval) keeps a question at a few milliseconds whatever
+the memory's size, and the attention then re-reads those candidates.
+
+For candidate memory vectors ``M`` (unit rows), lexical scores ``b`` (BM25 scaled
+to [0, 1]) and the encoded question ``u_0``::
+
+    p_k     = softmax(gamma * M u_k / |u_k| + beta * b)      attention at hop k
+    o_k     = p_k^T M                                          what hop k read
+    u_{k+1} = H u_k + o_k                                      next controller state
+
+and the answer distribution is the attention of the last hop. With ``H = I`` (the
+initial value) this is relevance feedback: each hop moves the question toward what
+it found. ``H``, ``gamma`` and ``beta`` are trained with the engine (Tensor
+autodiff, Adam, Trainer) on (question, answering memory id) pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from world2vec.engine import Adam, Tensor, TensorTask, Trainer, minibatches, softmax
+from world2vec.engine.losses import softmax_cross_entropy
+from world2vec.engine.ops import sqrt
+from world2vec.memory.errors import ValidationError
+from world2vec.memory.items import Item, check_k
+
+MAX_HOPS = 10
+
+
+@dataclass
+class Answer:
+    """One answer: the memory it came from, its text, its probability, and the
+    memories the reader attended to most on the way (the answer's own id first)."""
+
+    id: str
+    answer: str | None
+    score: float
+    support: list[str]
+
+
+@dataclass
+class _Candidates:
+    ids: list[str]
+    items: list[Item]
+    vectors: np.ndarray          # (c, dim) unit rows
+    lexical: np.ndarray          # (c,) BM25 scaled to [0, 1]
+    query: np.ndarray            # (dim,) unit question vector
+
+
+def answer_text(item: Item) -> str | None:
+    """A qa item carries its answer; a fact (or anything else) is its own answer."""
+    return item.answer if item.kind == "qa" and item.answer else item.text
+
+
+class MemoryReader:
+    def __init__(self, store, encode_texts: Callable[[Sequence[str]], np.ndarray], hops: int = 2,
+                 candidates: int = 50, lexical: bool = True, gamma: float = 10.0,
+                 beta: float = 4.0) -> None:
+        self.store = store
+        self.encode_texts = encode_texts
+        self.hops = self._check_hops(hops)
+        self.candidates = check_k(candidates, 1000)
+        self.lexical = lexical
+        dim = store.dim
+        self.H = np.eye(dim)
+        self.gamma = np.array(float(gamma))
+        self.beta = np.array(float(beta) if lexical else 0.0)
+
+    @staticmethod
+    def _check_hops(hops: object) -> int:
+        if isinstance(hops, bool) or not isinstance(hops, (int, np.integer)) \
+                or not 1 <= int(hops) <= MAX_HOPS:
+            raise ValidationError(f"hops must be an integer from 1 to {MAX_HOPS}, got {hops!r}")
+        return int(hops)
+
+    # -- candidates -----------------------------------------------------------------
+    def _encode(self, question: str) -> np.ndarray:
+        if not isinstance(question, str) or not question.strip():
+            raise ValidationError("question must be a non-empty string")
+        vec = np.asarray(self.encode_texts([question]), dtype=np.float32).reshape(-1)
+        norm = float(np.linalg.norm(vec))
+        if vec.shape[0] != self.store.dim or not np.isfinite(norm) or norm == 0:
+            raise ValueError(f"the question cannot be encoded: {question!r}")
+        return vec / norm
+
+    def _candidates(self, question: str, filter: dict | None = None,
+                    must_include: str | None = None) -> _Candidates:
+        query = self._encode(question)
+        hits = self.store.search(query, self.candidates, filter=filter)
+        ids = [h.id for h in hits]
+        items = [h.item for h in hits]
+        lexical: dict[str, float] = {}
+        if self.lexical and filter is None:
+            lexical = dict(self.store.lexical_search(question, self.candidates))
+            for item_id in lexical:
+                if item_id not in ids:
+                    item = self.store.get(item_id)
+                    if item is not None:
+                        ids.append(item_id)
+                        items.append(item)
+        if must_include is not None and must_include not in ids:
+            item = self.store.get(must_include)
+            if item is not None:
+                ids.append(must_include)
+                items.append(item)
+        top = max(lexical.values(), default=0.0) or 1.0
+        vectors = (np.stack([it.vector for it in items]).astype(np.float64) if items
+                   else np.zeros((0, self.store.dim)))
+        lex = np.array([lexical.get(i, 0.0) / top for i in ids], dtype=np.float64)
+        return _Candidates(ids, items, vectors, lex, query.astype(np.float64))
+
+    # -- the network ----------------------------------------------------------------
+    def _forward(self, c: _Candidates, hops: int, H: Tensor, gamma: Tensor, beta: Tensor
+                 ) -> tuple[Tensor, list[np.ndarray]]:
+        """Final-hop logits over the candidates, and each hop's attention (for support)."""
+        M = Tensor(c.vectors)
+        lex = Tensor(c.lexical)
+        u = Tensor(c.query)
+        attentions: list[np.ndarray] = []
+        logits = None
+        for hop in range(hops + 1):
+            unit = u / sqrt((u * u).sum() + 1e-12)
+            logits = gamma * (M @ unit) + beta * lex
+            if hop == hops:
+                break
+            p = softmax(logits, axis=-1)
+            attentions.append(p.data)
+            u = H @ u + p @ M
+        return logits, attentions
+
+    def rank(self, question: str, hops: int | None = None, filter: dict | None = None
+             ) -> tuple[list[str], np.ndarray, list[np.ndarray], list[Item]]:
+        """Candidate ids ordered best first, their probabilities, hop attentions, items."""
+        hops = self.hops if hops is None else self._check_hops(hops)
+        c = self._candidates(question, filter)
+        if not c.ids:
+            return [], np.zeros(0), [], []
+        logits, attentions = self._forward(c, hops, Tensor(self.H), Tensor(self.gamma),
+                                           Tensor(self.beta))
+        z = logits.data - logits.data.max()
+        probs = np.exp(z) / np.exp(z).sum()
+        order = np.lexsort((np.arange(len(c.ids)), -probs))
+        return ([c.ids[i] for i in order], probs[order],
+                [a[order] for a in attentions], [c.items[i] for i in order])
+
+    def answer(self, question: str, k: int = 5, hops: int | None = None,
+               filter: dict | None = None) -> list[Answer]:
+        """The ``k`` best answers to ``question`` from the stored memories."""
+        k = check_k(k, 1000)
+        ids, probs, attentions, items = self.rank(question, hops, filter)
+        support_pool: list[str] = []
+        for att in attentions:
+            for i in np.argsort(-att, kind="stable")[:3]:
+                if att[i] >= 0.05 and ids[i] not in support_pool:
+                    support_pool.append(ids[i])
+        out = []
+        for i in range(min(k, len(ids))):
+            support = [ids[i]] + [s for s in support_pool if s != ids[i]]
+            out.append(Answer(ids[i], answer_text(items[i]), float(probs[i]), support))
+        return out
+
+    # -- training -------------------------------------------------------------------
+    def train(self, pairs: Sequence[tuple[str, str]], epochs: int = 10, lr: float = 0.01,
+              batch_size: int = 16, seed: int = 1, progress: bool | None = False):
+        """Fit H, gamma and beta on (question, id of the memory that answers it) pairs.
+
+        Candidates are retrieved once (the store is read, not changed); the gold memory
+        is added when retrieval missed it, so the loss can still pull toward it.
+        Returns the engine's ``FitResult``.
+        """
+        examples = []
+        for question, gold in pairs:
+            c = self._candidates(question, must_include=gold)
+            if gold in c.ids:
+                examples.append((c, c.ids.index(gold)))
+        if not examples:
+            raise ValidationError("no training pair names a stored memory")
+        H = Tensor(self.H.copy(), requires_grad=True, name="H")
+        gamma = Tensor(self.gamma.copy(), requires_grad=True, name="gamma")
+        beta = Tensor(self.beta.copy(), requires_grad=self.lexical, name="beta")
+        params = {"H": H, "gamma": gamma} | ({"beta": beta} if self.lexical else {})
+        optimizer = Adam(params, lr=lr)
+        batches_per_epoch = max(1, -(-len(examples) // batch_size))
+
+        def loss_fn(epoch: int, index: int, rng: np.random.Generator) -> Tensor:
+            batch = minibatches(len(examples), batch_size, epoch, seed)[index]
+            total = None
+            for row in batch:
+                c, gold = examples[int(row)]
+                logits, _ = self._forward(c, self.hops, H, gamma, beta)
+                loss = softmax_cross_entropy(logits.reshape(1, -1), np.array([gold]))
+                total = loss if total is None else total + loss
+            return total / float(len(batch))
+
+        task = TensorTask(optimizer, loss_fn, batches_per_epoch, work=batch_size)
+        result = Trainer(task, epochs=epochs, schedule=lr, seed=seed, progress=progress,
+                         desc="reader", unit="questions").fit()
+        self.H, self.gamma, self.beta = H.data.copy(), gamma.data.copy(), beta.data.copy()
+        return result
+
+    def save(self, path: str) -> None:
+        """Save the trained parameters (a plain .npz, no pickle)."""
+        with open(path, "wb") as fh:
+            np.savez(fh, H=self.H, gamma=self.gamma, beta=self.beta)
+
+    def load(self, path: str) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            if data["H"].shape != (self.store.dim, self.store.dim):
+                raise ValidationError(f"{path}: reader parameters are for dimension "
+                                      f"{data['H'].shape[0]}, the memory's is {self.store.dim}")
+            self.H, self.gamma, self.beta = data["H"], data["gamma"], data["beta"]
