@@ -219,3 +219,17 @@ def test_a_composite_expression_with_reuse():
         return (h * h + h.sigmoid() * 3 - h / 2).mean(axis=0)
 
     check_gradients(f, r(3, 4), r(4, 2))
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra.numpy import mutually_broadcastable_shapes  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       op=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 2**16))
+def test_any_broadcast_pair_gets_gradients_of_its_own_shape(shapes, op, seed):
+    local = np.random.default_rng(seed)
+    a = local.normal(size=shapes.input_shapes[0])
+    b = local.uniform(0.5, 2.0, size=shapes.input_shapes[1])
+    check_gradients(BINARY[op], a, b)

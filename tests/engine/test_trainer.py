@@ -246,3 +246,11 @@ def test_progress_line_shows_loss_learning_rate_and_throughput(capsys, monkeypat
 def test_progress_can_be_turned_off(capsys):
     Trainer(RegressionTask(), epochs=1, progress=False).fit()
     assert capsys.readouterr().err == ""
+
+
+def test_checkpoint_from_different_data_is_refused_without_touching_parameters(tmp_path):
+    Trainer(RegressionTask(n_batches=5), epochs=1, checkpoint_dir=tmp_path, progress=False).fit()
+    other = RegressionTask(n_batches=4)
+    with pytest.raises(CheckpointError, match="5 batches per epoch"):
+        Trainer(other, epochs=1, checkpoint_dir=tmp_path, progress=False).fit()
+    assert np.all(other.w == 0)

@@ -116,7 +116,8 @@ class Trainer:
     def _state(self) -> dict[str, Any]:
         state: dict[str, Any] = {
             "position": {"epoch": self.epoch, "batch": self.batch, "step": self.step,
-                         "work_done": self.work_done, "epochs": self.epochs},
+                         "work_done": self.work_done, "epochs": self.epochs,
+                         "num_batches": int(self.task.num_batches())},
             "rng": self.rng.bit_generator.state,
             "parameters": {k: np.asarray(v) for k, v in self.task.parameters().items()},
         }
@@ -133,6 +134,12 @@ class Trainer:
 
     def _restore(self, path: str) -> None:
         state = load_checkpoint(path)
+        pos = state["position"]
+        batches = int(self.task.num_batches())
+        if int(pos.get("num_batches", batches)) != batches:
+            raise CheckpointError(f"{path} was made with {pos['num_batches']} batches per epoch, "
+                                  f"the task now has {batches}: different data? start a fresh "
+                                  "checkpoint folder")
         params = self.task.parameters()
         saved = state.get("parameters", {})
         if set(saved) != set(params):
@@ -147,7 +154,6 @@ class Trainer:
         if "task" in state and callable(getattr(self.task, "load_state", None)):
             self.task.load_state(state["task"])
         self.rng.bit_generator.state = state["rng"]
-        pos = state["position"]
         self.epoch, self.batch = int(pos["epoch"]), int(pos["batch"])
         self.step, self.work_done = int(pos["step"]), int(pos["work_done"])
 
