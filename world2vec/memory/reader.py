@@ -6,17 +6,22 @@ O(memory) per question; retrieving the top-N candidates first (dense top-N, plus
 BM25 top-N for hybrid retrieval) keeps a question at a few milliseconds whatever
 the memory's size, and the attention then re-reads those candidates.
 
-For candidate memory vectors ``M`` (unit rows), lexical scores ``b`` (BM25 scaled
-to [0, 1]) and the encoded question ``u_0``::
+For candidate memory vectors ``M`` (unit rows), lexical scores ``b`` (BM25,
+standardised over the candidates) and the encoded question ``u_0``::
 
-    p_k     = softmax(gamma * M u_k / |u_k| + beta * b)      attention at hop k
+    p_k     = softmax(gamma * z(M u_k) + beta * b)            attention at hop k
     o_k     = p_k^T M                                          what hop k read
     u_{k+1} = H u_k + o_k                                      next controller state
 
-and the answer distribution is the attention of the last hop. With ``H = I`` (the
-initial value) this is relevance feedback: each hop moves the question toward what
-it found. ``H``, ``gamma`` and ``beta`` are trained with the engine (Tensor
-autodiff, Adam, Trainer) on (question, answering memory id) pairs.
+where ``z`` standardises scores over the candidates (mean 0, deviation 1), so dense
+and lexical evidence are on one scale whatever the encoder's cosine spread or the
+BM25 magnitudes (the score fusion Qdrant/Weaviate/Milvus call hybrid search, with
+learnable weights). The answer distribution is the attention of the last hop.
+With ``H = I`` (the initial value) this is relevance feedback: each hop moves the
+question toward what it found. ``H``, ``gamma`` and ``beta`` are trained with the
+engine (Tensor autodiff, Adam, Trainer) on (question, answering memory id) pairs,
+with an L2 pull of ``H`` toward ``I`` so a few hundred questions cannot overfit
+``dim x dim`` weights.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ class _Candidates:
     ids: list[str]
     items: list[Item]
     vectors: np.ndarray          # (c, dim) unit rows
-    lexical: np.ndarray          # (c,) BM25 scaled to [0, 1]
+    lexical: np.ndarray          # (c,) BM25 standardised over the candidates
     query: np.ndarray            # (dim,) unit question vector
 
 
@@ -62,8 +67,8 @@ def answer_text(item: Item) -> str | None:
 
 class MemoryReader:
     def __init__(self, store, encode_texts: Callable[[Sequence[str]], np.ndarray], hops: int = 2,
-                 candidates: int = 50, lexical: bool = True, gamma: float = 10.0,
-                 beta: float = 4.0) -> None:
+                 candidates: int = 50, lexical: bool = True, gamma: float = 2.0,
+                 beta: float = 2.0, h_decay: float = 1.0) -> None:
         self.store = store
         self.encode_texts = encode_texts
         self.hops = self._check_hops(hops)
@@ -73,6 +78,7 @@ class MemoryReader:
         self.H = np.eye(dim)
         self.gamma = np.array(float(gamma))
         self.beta = np.array(float(beta) if lexical else 0.0)
+        self.h_decay = float(h_decay)
 
     @staticmethod
     def _check_hops(hops: object) -> int:
@@ -111,10 +117,13 @@ class MemoryReader:
             if item is not None:
                 ids.append(must_include)
                 items.append(item)
-        top = max(lexical.values(), default=0.0) or 1.0
         vectors = (np.stack([it.vector for it in items]).astype(np.float64) if items
                    else np.zeros((0, self.store.dim)))
-        lex = np.array([lexical.get(i, 0.0) / top for i in ids], dtype=np.float64)
+        lex = np.array([lexical.get(i, 0.0) for i in ids], dtype=np.float64)
+        if lex.size and lex.std() > 0:
+            lex = (lex - lex.mean()) / lex.std()
+        else:
+            lex = np.zeros_like(lex)
         return _Candidates(ids, items, vectors, lex, query.astype(np.float64))
 
     # -- the network ----------------------------------------------------------------
@@ -127,8 +136,9 @@ class MemoryReader:
         attentions: list[np.ndarray] = []
         logits = None
         for hop in range(hops + 1):
-            unit = u / sqrt((u * u).sum() + 1e-12)
-            logits = gamma * (M @ unit) + beta * lex
+            dense = M @ u
+            centred = dense - dense.mean()
+            logits = gamma * (centred / sqrt((centred * centred).mean() + 1e-9)) + beta * lex
             if hop == hops:
                 break
             p = softmax(logits, axis=-1)
@@ -169,12 +179,17 @@ class MemoryReader:
 
     # -- training -------------------------------------------------------------------
     def train(self, pairs: Sequence[tuple[str, str]], epochs: int = 10, lr: float = 0.01,
-              batch_size: int = 16, seed: int = 1, progress: bool | None = False):
+              batch_size: int = 16, seed: int = 1, validation: float = 0.25,
+              progress: bool | None = False) -> dict:
         """Fit H, gamma and beta on (question, id of the memory that answers it) pairs.
 
         Candidates are retrieved once (the store is read, not changed); the gold memory
-        is added when retrieval missed it, so the loss can still pull toward it.
-        Returns the engine's ``FitResult``.
+        is added when retrieval missed it, so the loss can still pull toward it. A
+        ``validation`` fraction of the pairs is held out and the parameters of the epoch
+        with the best held-out mean reciprocal rank are kept (the starting ones
+        included), so training never leaves the reader worse than it found it on
+        unseen questions. Each epoch runs through the engine's ``Trainer``.
+        Returns ``{"epochs", "loss", "best_epoch", "validation_mrr"}``.
         """
         examples = []
         for question, gold in pairs:
@@ -183,28 +198,53 @@ class MemoryReader:
                 examples.append((c, c.ids.index(gold)))
         if not examples:
             raise ValidationError("no training pair names a stored memory")
+        order = np.random.default_rng(seed).permutation(len(examples))
+        n_val = int(len(examples) * validation) if len(examples) >= 8 else 0
+        held = [examples[i] for i in order[:n_val]]
+        fit = [examples[i] for i in order[n_val:]]
         H = Tensor(self.H.copy(), requires_grad=True, name="H")
         gamma = Tensor(self.gamma.copy(), requires_grad=True, name="gamma")
         beta = Tensor(self.beta.copy(), requires_grad=self.lexical, name="beta")
         params = {"H": H, "gamma": gamma} | ({"beta": beta} if self.lexical else {})
         optimizer = Adam(params, lr=lr)
-        batches_per_epoch = max(1, -(-len(examples) // batch_size))
+        eye = np.eye(self.store.dim)
+        batches_per_epoch = max(1, -(-len(fit) // batch_size))
+        current = {"epoch": 0}
 
-        def loss_fn(epoch: int, index: int, rng: np.random.Generator) -> Tensor:
-            batch = minibatches(len(examples), batch_size, epoch, seed)[index]
+        def loss_fn(_epoch: int, index: int, rng: np.random.Generator) -> Tensor:
+            batch = minibatches(len(fit), batch_size, current["epoch"], seed)[index]
             total = None
             for row in batch:
-                c, gold = examples[int(row)]
+                c, gold = fit[int(row)]
                 logits, _ = self._forward(c, self.hops, H, gamma, beta)
                 loss = softmax_cross_entropy(logits.reshape(1, -1), np.array([gold]))
                 total = loss if total is None else total + loss
-            return total / float(len(batch))
+            drift = H - eye
+            return total / float(len(batch)) + self.h_decay * (drift * drift).sum()
 
+        def held_out_mrr() -> float:
+            if not held:
+                return 0.0
+            rr = []
+            for c, gold in held:
+                logits, _ = self._forward(c, self.hops, Tensor(H.data), Tensor(gamma.data),
+                                          Tensor(beta.data))
+                rank = int((logits.data > logits.data[gold]).sum()) + 1
+                rr.append(1.0 / rank if rank <= 10 else 0.0)
+            return float(np.mean(rr))
+
+        best = (held_out_mrr(), 0, (H.data.copy(), gamma.data.copy(), beta.data.copy()))
         task = TensorTask(optimizer, loss_fn, batches_per_epoch, work=batch_size)
-        result = Trainer(task, epochs=epochs, schedule=lr, seed=seed, progress=progress,
-                         desc="reader", unit="questions").fit()
-        self.H, self.gamma, self.beta = H.data.copy(), gamma.data.copy(), beta.data.copy()
-        return result
+        loss = float("nan")
+        for epoch in range(1, epochs + 1):
+            current["epoch"] = epoch
+            loss = Trainer(task, epochs=1, schedule=lr, seed=seed + epoch, progress=progress,
+                           desc=f"reader epoch {epoch}", unit="questions").fit().loss
+            score = held_out_mrr()
+            if not held or score > best[0]:
+                best = (score, epoch, (H.data.copy(), gamma.data.copy(), beta.data.copy()))
+        self.H, self.gamma, self.beta = best[2]
+        return {"epochs": epochs, "loss": loss, "best_epoch": best[1], "validation_mrr": best[0]}
 
     def save(self, path: str) -> None:
         """Save the trained parameters (a plain .npz, no pickle)."""
