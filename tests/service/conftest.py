@@ -66,7 +66,7 @@ def start_server(model: str, data: str, log_path: str, env_extra: dict | None = 
         try:
             if requests.get(url + "/health", timeout=2).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.2)
     stop_server(server)

@@ -176,8 +176,10 @@ def test_filter_decides_per_item_with_the_deciding_concept(url, fmt):
 
 
 def test_qa_answers_from_memory(url, auth):
-    items = [{"id": "qa-cat", "text": "the cat is a small feline animal", "answer": "a feline"},
-             {"id": "qa-car", "text": "a car is a vehicle like a truck", "answer": "a vehicle"}]
+    items = [{"id": "qa-cat", "text": "the cat is a small feline animal",
+              "kind": "qa", "answer": "a feline"},
+             {"id": "qa-car", "text": "a car is a vehicle like a truck",
+              "kind": "qa", "answer": "a vehicle"}]
     resp, _ = call(url, "POST", "/memories", body={"items": items}, headers=auth)
     assert resp.status_code == 200
     resp, body = call(url, "POST", "/qa", body={"question": "what is a kitten or a cat?",

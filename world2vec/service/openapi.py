@@ -144,7 +144,8 @@ def _paths() -> dict[str, dict]:
             "summary": "answer a question from the memory (multi-hop reader)",
             "requestBody": _body({"type": "object", "required": ["question"], "properties": {
                 "question": {"type": "string"}, "k": {**_K, "default": 5},
-                "hops": {"type": "integer", "minimum": 1, "maximum": 10, "default": 2}}}),
+                "hops": {"type": "integer", "minimum": 1, "maximum": 10, "default": 2},
+                "filter": _FILTER}}),
             "responses": _ok("answers", {"type": "object", "properties": {"answers": {
                 "type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "string"}, "answer": {"type": ["string", "null"]},

@@ -134,14 +134,17 @@ def qa():
     """Answer a question from the memory with the multi-hop reader."""
     st = state()
     body = decode_body(request)
-    check_known_fields(body, {"question", "k", "hops"})
+    check_known_fields(body, {"question", "k", "hops", "filter"})
     question = body_str(body, "question", required=True)
     k = body_int(body, "k", 5, 1, st.config.max_k)
     hops = body_int(body, "hops", 2, 1, st.config.max_hops)
+    flt = body.get("filter")
+    if flt is not None and not isinstance(flt, dict):
+        raise BadRequest(f"'filter' must be an object, got {type_name(flt)}", param="filter")
     try:
-        answers = st.reader.answer(question, k=k, hops=hops)
+        answers = st.reader.answer(question, k=k, hops=hops, filter=flt)
     except ValidationError as exc:
-        raise BadRequest(str(exc), param="question") from None
+        raise BadRequest(str(exc), param="filter" if flt else "question") from None
     except (ValueError, KeyError) as exc:
         raise BadRequest(f"cannot encode the question: {exc}", param="question",
                          slug="unencodable-text") from None

@@ -1,0 +1,89 @@
+"""The web page in a real headless Chromium: type a query, see neighbours and the drawn plots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is a dev dependency")
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+# How many non-white pixels a canvas has: proof that something was drawn on it.
+INKED_PIXELS = """
+const c = document.getElementById(arguments[0]);
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let n = 0;
+for (let i = 0; i < d.length; i += 4) {
+  if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) n++;
+}
+return n;
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.fail("chromium and chromedriver must be installed (.ci/run installs them)")
+    profile = tempfile.mkdtemp(prefix="w2v-chromium-")
+    opts = Options()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}", "--window-size=1280,1000"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _results(driver):
+    return [li.get_attribute("data-id")
+            for li in driver.find_elements(By.CSS_SELECTOR, "#results li.result")]
+
+
+def test_concept_query_shows_neighbours_plot_and_curves(browser, url):
+    browser.get(url + "/")
+    wait = WebDriverWait(browser, 20)
+    wait.until(lambda d: "fixture-features" in d.find_element(By.ID, "model-info").text)
+    box = browser.find_element(By.ID, "query")
+    box.clear()
+    box.send_keys("cat", Keys.ENTER)
+    wait.until(lambda d: len(_results(d)) == 10)
+    found = _results(browser)
+    assert found[0] in ("tiger", "kitten", "lion") and "cat" not in found
+    scores = [float(s.text) for s in browser.find_elements(By.CSS_SELECTOR, "#results .score")]
+    assert scores == sorted(scores, reverse=True)
+    canvas = browser.find_element(By.ID, "projection")
+    assert canvas.get_attribute("data-points") == "11"
+    assert browser.execute_script(INKED_PIXELS, "projection") > 200
+    wait.until(lambda d: d.find_element(By.ID, "curves").get_attribute("data-series") == "2")
+    assert browser.execute_script(INKED_PIXELS, "curves") > 500
+    assert "loss" in browser.find_element(By.ID, "curves-note").text
+
+
+def test_expression_query_and_unknown_term_message(browser, url):
+    browser.get(url + "/")
+    wait = WebDriverWait(browser, 20)
+    box = browser.find_element(By.ID, "query")
+    box.send_keys("king - man + woman", Keys.ENTER)
+    wait.until(lambda d: _results(d) and _results(d)[0] == "queen")
+    assert "expr" in browser.find_element(By.ID, "status").text
+    box.clear()
+    box.send_keys("king - mann", Keys.ENTER)
+    error = browser.find_element(By.ID, "error")
+    wait.until(lambda d: error.is_displayed() and "mann" in error.text)
+    suggestion = browser.find_element(By.CSS_SELECTOR, "#error a.suggestion")
+    assert suggestion.text == "man"
