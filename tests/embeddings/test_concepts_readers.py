@@ -113,6 +113,7 @@ def test_gcide_entry_markup_is_stripped_and_senses_split(tmp_path):
                                  "A strong tackle used to draw an anchor."]
     assert entry.notes == ["Cats are often kept as pets."]
     assert entry.phrases == [("cat_nap", "a very short sleep.")]
+    assert entry.quotes == ["The cat sat on the mat."]          # citation "--Anon." dropped
     assert not any("Webster" in d or "[" in d or "sat on the mat" in d for d in entry.definitions)
 
 
@@ -139,6 +140,7 @@ def test_corpus_prefixes_headwords_and_leaves_held_out_words_out(tmp_path, wordn
     assert "the cat purred" in lines
     assert "purr : To make the low sound of a contented cat." in lines
     assert "cat_nap : a very short sleep." in lines
+    assert "The cat sat on the mat." in lines
     # with every headword held out, no definition line names its headword
     with CorpusWriter(str(tmp_path / "held.txt"), held_out_percent=100) as writer:
         write_wordnet(writer, load_wordnet(wordnet_dir).values())

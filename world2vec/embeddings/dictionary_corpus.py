@@ -84,7 +84,7 @@ def write_wordnet(writer: CorpusWriter, synsets: Iterable[Synset], max_lemmas: i
 
 
 def write_gcide(writer: CorpusWriter, dict_path: str) -> None:
-    """One line per sense and per run-in phrase; usage notes as plain lines."""
+    """One line per sense and per run-in phrase; usage notes and quotations as plain lines."""
     for entry in iter_entries(dict_path):
         for text in entry.definitions:
             writer.definition([entry.headword], text)
@@ -92,6 +92,8 @@ def write_gcide(writer: CorpusWriter, dict_path: str) -> None:
             writer.definition([phrase], text)
         for note in entry.notes:
             writer.line(note)
+        for quote in entry.quotes:
+            writer.line(quote)
 
 
 def held_out_definitions(definitions: Iterable[Definition],

@@ -41,6 +41,7 @@ class Entry:
     definitions: list[str]        # one plain-text definition per sense
     notes: list[str] = field(default_factory=list)   # usage notes (text, not definitions)
     phrases: list[tuple[str, str]] = field(default_factory=list)  # (phrase, definition)
+    quotes: list[str] = field(default_factory=list)  # illustrative quotations (natural text)
 
 
 def decode_b64(text: str) -> int:
@@ -87,9 +88,14 @@ def parse_entry(chunk: str) -> Entry | None:
     kind = "header"
     current: list[str] = []
     in_quote = False
+    quote: list[str] = []
+    quotes: list[str] = []
     for i, line in enumerate(lines):
         if not line.strip():
             in_quote = False
+            if quote:
+                quotes.append(" ".join(quote))
+                quote = []
             if current:
                 paragraphs.append((kind, current))
             current, kind = [], "skip"
@@ -98,6 +104,8 @@ def parse_entry(chunk: str) -> Entry | None:
         if not current and kind == "skip" and indent >= 8:
             in_quote = True   # an indented quotation block
         if in_quote:
+            if not line.lstrip().startswith("["):
+                quote.append(line.strip())
             continue
         stripped = line.strip()
         new_kind = None
@@ -117,8 +125,14 @@ def parse_entry(chunk: str) -> Entry | None:
             current.append(line)
     if current:
         paragraphs.append((kind, current))
+    if quote:
+        quotes.append(" ".join(quote))
 
     entry = Entry(headword, [])
+    for text in quotes:
+        text = _clean(text).strip(' "')
+        if len(text.split()) >= 3:
+            entry.quotes.append(text)
     for kind, para in paragraphs:
         if kind == "header":
             # Etymologies and inflections in [...] may span lines, so strip the markup
@@ -143,7 +157,7 @@ def parse_entry(chunk: str) -> Entry | None:
                 text = _clean(match.group(2))
                 if phrase and len(text.split()) >= 2:
                     entry.phrases.append((phrase, text))
-    if not (entry.definitions or entry.phrases or entry.notes):
+    if not (entry.definitions or entry.phrases or entry.notes or entry.quotes):
         return None
     return entry
 
