@@ -188,3 +188,31 @@ def test_gradients_accumulate_until_zeroed():
     np.testing.assert_allclose(x.grad, [6.0])
     x.zero_grad()
     assert x.grad is None
+
+
+def test_a_batch_graph_is_freed_as_soon_as_it_is_dropped():
+    """No reference cycles: activations must not wait for the cycle collector
+    (that grew a training loop to over 1 GB before)."""
+    import gc
+    import weakref
+
+    from world2vec.engine import concatenate, margin_ranking_loss, negative_sampling_loss
+
+    W = Tensor(np.random.default_rng(0).normal(size=(10, 4)), requires_grad=True)
+    gc.disable()
+    try:
+        refs = []
+        for _ in range(3):
+            e = W.embed([1, 2, 3])
+            h = concatenate([e, e * 2], axis=1).tanh().softmax()
+            z = (h @ np.ones((8, 2))).log_softmax()
+            loss = (softmax_cross_entropy(z, np.array([0, 1, 1])) + z[0].sum().exp()
+                    + negative_sampling_loss(z[:, 0], z) + margin_ranking_loss(z[:, :1], z)
+                    + (h ** 2).mean(axis=0).sum() / 3 - h.T.reshape(-1).relu().sum())
+            loss.backward()
+            refs += [weakref.ref(t) for t in (e, h, z, loss)]
+            del e, h, z, loss
+        assert all(ref() is None for ref in refs)
+    finally:
+        gc.enable()
+    assert W.grad is not None

@@ -22,7 +22,7 @@ def _unary(x: Tensor, value: np.ndarray, op: str, local_grad: Any) -> Tensor:
     """``out = f(x)``; ``local_grad(out_data)`` is df/dx, computed only on backward."""
     out = Tensor._make(value, (x,), op)
     if out.requires_grad:
-        out._backward = lambda: x._accumulate(out.grad * local_grad(out.data))
+        out._backward = lambda g: x._accumulate(g * local_grad(value))
     return out
 
 
@@ -70,8 +70,7 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
     s = e / e.sum(axis=axis, keepdims=True)
     out = Tensor._make(s, (x,), "softmax")
 
-    def _backward() -> None:
-        g = out.grad
+    def _backward(g: np.ndarray) -> None:
         x._accumulate(s * (g - (g * s).sum(axis=axis, keepdims=True)))
 
     if out.requires_grad:
@@ -85,8 +84,7 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     value = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     out = Tensor._make(value, (x,), "log_softmax")
 
-    def _backward() -> None:
-        g = out.grad
+    def _backward(g: np.ndarray) -> None:
         x._accumulate(g - np.exp(value) * g.sum(axis=axis, keepdims=True))
 
     if out.requires_grad:
@@ -108,9 +106,9 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     index = _plain_index(index)
     out = Tensor._make(x.data[index], (x,), "getitem")
 
-    def _backward() -> None:
+    def _backward(g: np.ndarray) -> None:
         grad = np.zeros_like(x.data)
-        np.add.at(grad, index, out.grad)
+        np.add.at(grad, index, g)
         x._accumulate(grad)
 
     if out.requires_grad:
@@ -126,8 +124,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     out = Tensor._make(np.concatenate([p.data for p in parts], axis=axis), parts, "concatenate")
     bounds = np.cumsum([p.data.shape[axis] for p in parts])[:-1]
 
-    def _backward() -> None:
-        for part, grad in zip(parts, np.split(out.grad, bounds, axis=axis)):
+    def _backward(g: np.ndarray) -> None:
+        for part, grad in zip(parts, np.split(g, bounds, axis=axis)):
             if part.requires_grad:
                 part._accumulate(grad)
 
@@ -163,9 +161,8 @@ def embedding(weight: Tensor, ids: Any) -> Tensor:
     idx = np.where(idx < 0, idx + weight.shape[0], idx)
     out = Tensor._make(weight.data[idx], (weight,), "embedding")
 
-    def _backward() -> None:
-        g = out.grad.reshape(-1, weight.shape[1])
-        weight._accumulate(RowSparse(idx.ravel(), g, weight.shape))
+    def _backward(g: np.ndarray) -> None:
+        weight._accumulate(RowSparse(idx.ravel(), g.reshape(-1, weight.shape[1]), weight.shape))
 
     if out.requires_grad:
         out._backward = _backward

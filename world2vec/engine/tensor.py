@@ -118,7 +118,10 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._grad: np.ndarray | RowSparse | None = None
         self._parents: tuple[Tensor, ...] = tuple(_parents)
-        self._backward: Callable[[], None] | None = None
+        # called with this tensor's gradient; it must not hold this tensor itself
+        # (a reference cycle would keep every batch's activations alive until the
+        # cyclic garbage collector runs)
+        self._backward: Callable[[np.ndarray], None] | None = None
         self.op = _op
         self.name = name
         self.id = next(_ids)
@@ -247,7 +250,7 @@ class Tensor:
         self._accumulate(seed)
         for node in reversed(order):
             if node._backward is not None and node._grad is not None:
-                node._backward()
+                node._backward(node.grad)
 
     # -- arithmetic ------------------------------------------------------------
     def _binary(self, other: Any, reflected: bool, op: str,
@@ -256,10 +259,11 @@ class Tensor:
                                    tuple[np.ndarray | None, np.ndarray | None]]) -> "Tensor":
         other_t = other if isinstance(other, Tensor) else Tensor(_as_array(other, self.data))
         a, b = (other_t, self) if reflected else (self, other_t)
-        out = Tensor._make(forward(a.data, b.data), (a, b), op)
+        value = forward(a.data, b.data)
+        out = Tensor._make(value, (a, b), op)
 
-        def _backward() -> None:
-            ga, gb = backward(out.grad, a.data, b.data, out.data)
+        def _backward(g: np.ndarray) -> None:
+            ga, gb = backward(g, a.data, b.data, value)
             if a.requires_grad and ga is not None:
                 a._accumulate(ga)
             if b.requires_grad and gb is not None:
@@ -304,7 +308,7 @@ class Tensor:
     def __neg__(self) -> "Tensor":
         out = Tensor._make(-self.data, (self,), "neg")
         if out.requires_grad:
-            out._backward = lambda: self._accumulate(-out.grad)
+            out._backward = lambda g: self._accumulate(-g)
         return out
 
     def __pos__(self) -> "Tensor":
@@ -316,15 +320,14 @@ class Tensor:
         p = float(exponent)
         out = Tensor._make(self.data ** p, (self,), f"pow {p:g}")
         if out.requires_grad:
-            out._backward = lambda: self._accumulate(out.grad * p * self.data ** (p - 1))
+            out._backward = lambda g: self._accumulate(g * p * self.data ** (p - 1))
         return out
 
     # -- reductions and shapes -------------------------------------------------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         out = Tensor._make(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
 
-        def _backward() -> None:
-            g = out.grad
+        def _backward(g: np.ndarray) -> None:
             if axis is not None and not keepdims:
                 g = np.expand_dims(g, _normalize_axes(axis, self.data.ndim))
             self._accumulate(np.broadcast_to(g, self.data.shape))
@@ -343,7 +346,7 @@ class Tensor:
             shape = tuple(shape[0])
         out = Tensor._make(self.data.reshape(shape), (self,), "reshape")
         if out.requires_grad:
-            out._backward = lambda: self._accumulate(out.grad.reshape(self.data.shape))
+            out._backward = lambda g: self._accumulate(g.reshape(self.data.shape))
         return out
 
     def transpose(self, *axes: int) -> "Tensor":
@@ -353,7 +356,7 @@ class Tensor:
         inverse = tuple(np.argsort(perm))
         out = Tensor._make(self.data.transpose(perm), (self,), "transpose")
         if out.requires_grad:
-            out._backward = lambda: self._accumulate(out.grad.transpose(inverse))
+            out._backward = lambda g: self._accumulate(g.transpose(inverse))
         return out
 
     @property
