@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from client_fake import FakeServer
+from client_live_server import run_live_server
 
 
 @pytest.fixture
@@ -31,3 +32,9 @@ def closed_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """A real ``world2vec serve`` for this test module (see client_live_server.py)."""
+    yield from run_live_server(tmp_path_factory.mktemp("client-live"))

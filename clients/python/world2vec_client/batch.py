@@ -68,8 +68,9 @@ class BatchReport:
 class _Bar:
     """A one-line progress bar on stderr (the client ships without the server's)."""
 
-    def __init__(self, total: int | None, stream: TextIO = sys.stderr) -> None:
-        self.total, self.stream, self.start = total, stream, time.monotonic()
+    def __init__(self, total: int | None, stream: TextIO | None = None) -> None:
+        self.total, self.start = total, time.monotonic()
+        self.stream = stream if stream is not None else sys.stderr
 
     def __call__(self, done: int, total: int | None) -> None:
         rate = done / max(time.monotonic() - self.start, 1e-9)

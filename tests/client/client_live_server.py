@@ -1,0 +1,65 @@
+"""Starting a real ``world2vec serve`` for the client's live tests.
+
+One server per test module (the ``live`` fixture in conftest.py): gunicorn exactly as a
+user starts it, the bundled default model unless WORLD2VEC_MODEL names another, a
+temporary data directory, a write key (so the auth rules are live) and a 1 MiB body
+limit (so the 413 path is cheap to reach).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+KEY = "client-live-key"
+LAUNCH = "import sys; from world2vec.cli import main; sys.exit(main())"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_live_server(root: Path) -> Iterator[str]:
+    """Start the server under ``root``, yield its URL, stop it (a generator fixture body)."""
+    port = _free_port()
+    env = {**os.environ, "WORLD2VEC_API_KEY": KEY, "WORLD2VEC_MAX_BODY_MB": "1"}
+    log_path = root / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-c", LAUNCH, "serve", "--port", str(port),
+                                 "--data", str(root / "data"), "--workers", "4"],
+                                stdout=log, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"world2vec serve exited with {proc.returncode}:\n"
+                            f"{log_path.read_text()[-3000:]}")
+            try:
+                if requests.get(url + "/health", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:  # not listening yet, or slow under load
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"world2vec serve did not answer /health:\n"
+                            f"{log_path.read_text()[-3000:]}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
