@@ -42,6 +42,7 @@ class Reply:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False  # close the connection without answering (a crash mid-request)
 
     def encoded(self) -> bytes:
         if self.body is None:
@@ -78,6 +79,9 @@ class FakeServer:
                 reply = outer.handler(req)
                 if reply.delay:
                     outer._release.wait(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    return
                 data = reply.encoded()
                 try:
                     self.send_response(reply.status)

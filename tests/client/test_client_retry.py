@@ -138,6 +138,34 @@ def test_refused_connection_is_retried_then_reported(closed_port, sleeps):
     assert "is the service running" in str(info.value)
 
 
+def dropping(times: int, then: Reply):
+    left = [times]
+
+    def handle(req):
+        if left[0] > 0:
+            left[0] -= 1
+            return Reply(drop=True)
+        return then
+    return handle
+
+
+def test_connection_broken_mid_request_add_is_not_resent(fake, sleeps):
+    fake.handler = dropping(1, Reply(200, {"ids": ["srv-1"]}))
+    with pytest.raises(ConnectionFailed) as info:
+        Client(fake.url, sleep=sleeps.append).add([{"text": "stored twice if resent"}])
+    assert info.value.maybe_applied is True and "broke" in str(info.value)
+    assert len(fake.seen) == 1 and sleeps == []
+
+
+def test_connection_broken_mid_request_upsert_and_read_are_resent(fake, sleeps):
+    fake.handler = dropping(1, Reply(200, {"ids": ["x"]}))
+    assert Client(fake.url, sleep=sleeps.append).add([{"id": "x", "text": "same"}]) == ["x"]
+    assert len(fake.seen) == 2
+    fake.handler = dropping(2, Reply(200, HEALTH))
+    assert Client(fake.url, sleep=sleeps.append).health().ok
+    assert len(fake.seen) == 5
+
+
 def test_slow_answer_times_out_and_is_not_resent(fake, sleeps):
     fake.handler = lambda req: Reply(200, HEALTH, delay=5)
     with pytest.raises(Timeout) as info:
