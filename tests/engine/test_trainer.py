@@ -254,3 +254,11 @@ def test_checkpoint_from_different_data_is_refused_without_touching_parameters(t
     with pytest.raises(CheckpointError, match="5 batches per epoch"):
         Trainer(other, epochs=1, checkpoint_dir=tmp_path, progress=False).fit()
     assert np.all(other.w == 0)
+
+
+def test_any_callable_is_a_schedule_and_a_bad_rate_is_refused():
+    task = RegressionTask()
+    Trainer(task, epochs=1, schedule=lambda p: 0.1 * (1 - p) ** 2, progress=False).fit()
+    assert task.calls[0][2] == pytest.approx(0.1) and task.calls[-1][3] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="learning rate"):
+        Trainer(RegressionTask(), schedule=float("nan"), progress=False)

@@ -18,7 +18,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, asdict
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class Trainer:
     share one log; a resumed run drops only its own later events.
     """
 
-    def __init__(self, task: Task, epochs: int = 5, schedule: Schedule | float = 0.025,
+    def __init__(self, task: Task, epochs: int = 5, schedule: Schedule | Callable[[float], float] | float = 0.025,
                  seed: int = 1, checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int = 0, events: EventLog | str | os.PathLike | None = None,
                  progress: bool | None = True, log_every: int = 1, histogram_every: int = 0,
@@ -96,7 +96,8 @@ class Trainer:
                 raise TypeError(f"task {type(task).__name__} has no {name}() method")
         self.task = task
         self.epochs = _positive_int("epochs", epochs)
-        self.schedule = schedule if isinstance(schedule, Schedule) else Constant(schedule)
+        # a Schedule, any callable progress -> lr, or a number (a constant rate)
+        self.schedule = schedule if callable(schedule) else Constant(schedule)
         self.seed = _positive_int("seed", seed, allow_zero=True)
         self.checkpoint_dir = os.fspath(checkpoint_dir) if checkpoint_dir is not None else None
         self.checkpoint_every = _positive_int("checkpoint_every", checkpoint_every, True)
