@@ -162,6 +162,14 @@ def test_qa_answers_from_stored_memories(client):
         assert a.support and a.support[0] == a.id and 0.0 <= a.score <= 1.0 + 1e-6
         if a.id in answers_by_id:  # a qa item answers with its answer, not its text
             assert a.answer == answers_by_id[a.id]
+    only_rome = client.qa("what is the capital of france", k=3,
+                          filter={"kind": "qa", "tags": {"all": ["italy"]}})
+    assert only_rome == []  # no qa item is tagged italy yet
+    client.add([{"id": "qa-rome", "text": "rome is the capital of italy", "answer": "Rome",
+                 "kind": "qa", "tags": ["italy"]}])
+    only_rome = client.qa("what is the capital of france", k=3,
+                          filter={"kind": "qa", "tags": {"all": ["italy"]}})
+    assert [a.id for a in only_rome] == ["qa-rome"] and only_rome[0].answer == "Rome"
     with pytest.raises(BadRequest):
         client.qa("what is the capital of france", hops=0)
 

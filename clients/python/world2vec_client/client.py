@@ -181,16 +181,20 @@ class Client:
             body["filter"] = filter
         return Hits.from_json(self._t.request("POST", "/search", body=body))
 
-    def qa(self, question: str, k: int | None = None, hops: int | None = None) -> list[Answer]:
+    def qa(self, question: str, k: int | None = None, hops: int | None = None, *,
+           filter: Mapping[str, Any] | None = None) -> list[Answer]:
         """Answers to a question from the stored memories, each with its supporting ids.
 
-        ``k`` answers (the server's default when None) after ``hops`` reasoning steps.
+        ``k`` answers (the server's default when None) after ``hops`` reasoning steps,
+        drawn only from the memories that pass ``filter`` when one is given.
         """
         body: dict[str, Any] = {"question": question}
         if k is not None:
             body["k"] = k
         if hops is not None:
             body["hops"] = hops
+        if filter is not None:
+            body["filter"] = filter
         out = self._t.request("POST", "/qa", body=body)
         return [Answer.from_json(a) for a in out.get("answers") or []]
 
