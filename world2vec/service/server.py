@@ -43,6 +43,10 @@ class _Gunicorn(BaseApplication):
             "worker_exit": _worker_exit,
             "limit_request_line": 8190,
         }
+        # gunicorn >= 25.1 opens a control socket at one fixed path per user; two servers
+        # (or a test server beside a real one) would fight over it, and we do not use it.
+        if "control_socket_disable" in self.cfg.settings:
+            settings["control_socket_disable"] = True
         for key, value in settings.items():
             self.cfg.set(key, value)
 
@@ -55,11 +59,11 @@ class _Gunicorn(BaseApplication):
             # One clear line instead of a traceback; exit code 3 stops the arbiter.
             print(f"world2vec serve: error: {exc}", file=sys.stderr, flush=True)
             sys.exit(WORKER_BOOT_ERROR)
-        logging.getLogger("world2vec.service").info(
-            "serving model %s (dim %d) with %d items from %s", 
-            self.flask_app.extensions["world2vec"].model.name,
-            self.flask_app.extensions["world2vec"].dim,
-            len(self.flask_app.extensions["world2vec"].store), self.service_config.data)
+        state = self.flask_app.extensions["world2vec"]
+        logging.getLogger("gunicorn.error").info(
+            "world2vec: model %s (dim %d), %d items in %s, %d request threads",
+            state.model.name, state.dim, len(state.store), self.service_config.data,
+            self.service_config.workers)
         _APPS.append(self.flask_app)
         return self.flask_app
 
