@@ -233,3 +233,21 @@ def test_any_broadcast_pair_gets_gradients_of_its_own_shape(shapes, op, seed):
     a = local.normal(size=shapes.input_shapes[0])
     b = local.uniform(0.5, 2.0, size=shapes.input_shapes[1])
     check_gradients(BINARY[op], a, b)
+
+
+def test_float32_stays_float32_through_ops_and_gradients():
+    x = Tensor(r(4, 3).astype(np.float32), requires_grad=True)
+    w = Tensor(r(3, 2).astype(np.float32), requires_grad=True)
+    out = ((x @ w).tanh() * 2.0 + 1).softmax().mean()
+    assert out.dtype == np.float32
+    out.backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_tensor_shares_memory_with_a_float_array():
+    """Tasks hand their numpy parameters to Tensors; updates must reach the arrays."""
+    array = np.zeros(3, dtype=np.float32)
+    t = Tensor(array, requires_grad=True)
+    t.data += 1
+    assert array.tolist() == [1.0, 1.0, 1.0]
+    assert Tensor(np.array([1, 2])).dtype == np.float64      # integers become floats
