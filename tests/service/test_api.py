@@ -183,11 +183,12 @@ def test_qa_answers_from_memory(url, auth):
     resp, _ = call(url, "POST", "/memories", body={"items": items}, headers=auth)
     assert resp.status_code == 200
     resp, body = call(url, "POST", "/qa", body={"question": "what is a kitten or a cat?",
-                                                "k": 2, "hops": 2})
+                                                "k": 2, "hops": 2, "filter": {"kind": "qa"}})
     assert resp.status_code == 200, body
     top = body["answers"][0]
     assert top["id"] == "qa-cat" and top["answer"] == "a feline"
-    assert isinstance(top["score"], float) and isinstance(top["support"], list)
+    assert isinstance(top["score"], float) and top["support"][0] == "qa-cat"
+    assert [a["id"] for a in body["answers"]] == ["qa-cat", "qa-car"]
 
 
 def test_metrics_counts_requests_per_route_and_reports_the_model(url):
