@@ -54,50 +54,56 @@ class Item:
         the batch) and the field at fault. Unknown fields are refused rather than
         silently dropped, so a typo such as ``"tag"`` is noticed.
         """
-        where = _where(position, obj.get("id") if isinstance(obj, Mapping) else None)
-        if not isinstance(obj, Mapping):
-            raise ValidationError(f"{where}: an item must be a JSON object, got {_type_name(obj)}",
-                                  position=position)
-        unknown = sorted(set(obj) - ITEM_FIELDS)
-        if unknown:
-            raise ValidationError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; "
-                                  f"expected some of {sorted(ITEM_FIELDS)}", position=position)
+        if not isinstance(obj, dict):
+            raise ValidationError(f"{_where(position, None)}: an item must be a JSON object, "
+                                  f"got {_type_name(obj)}", position=position)
         item_id = obj.get("id")
+
+        def fail(message: str) -> ValidationError:
+            known = item_id if isinstance(item_id, str) else None
+            return ValidationError(f"{_where(position, known)}: {message}", position, known)
+
+        if not obj.keys() <= ITEM_FIELDS:
+            unknown = sorted(set(obj) - ITEM_FIELDS)
+            raise fail(f"unknown field(s) {', '.join(map(repr, unknown))}; "
+                       f"expected some of {sorted(ITEM_FIELDS)}")
         if item_id is None:
             item_id = new_id()
-        _check_id(item_id, where, position)
+        elif type(item_id) is not str or not item_id or len(item_id) > MAX_ID_LENGTH:
+            _check_id(item_id, _where(position, item_id), position)
         kind = obj.get("kind", "fact")
-        if not isinstance(kind, str) or not kind or len(kind) > MAX_TAG_LENGTH:
-            raise ValidationError(f"{where}: 'kind' must be a non-empty string", position, item_id)
+        if type(kind) is not str or not kind or len(kind) > MAX_TAG_LENGTH:
+            raise fail("'kind' must be a non-empty string")
         text = obj.get("text")
-        if text is not None and not isinstance(text, str):
-            raise ValidationError(f"{where}: 'text' must be a string", position, item_id)
+        if text is not None and type(text) is not str:
+            raise fail("'text' must be a string")
         answer = obj.get("answer")
-        if answer is not None and not isinstance(answer, str):
-            raise ValidationError(f"{where}: 'answer' must be a string", position, item_id)
-        tags = obj.get("tags", [])
+        if answer is not None and type(answer) is not str:
+            raise fail("'answer' must be a string")
+        tags = obj.get("tags")
         if tags is None:
             tags = []
-        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= MAX_TAG_LENGTH
-                                                 for t in tags):
-            raise ValidationError(f"{where}: 'tags' must be a list of non-empty strings",
-                                  position, item_id)
-        payload = obj.get("payload", {})
+        elif type(tags) is not list or not all(type(t) is str and 0 < len(t) <= MAX_TAG_LENGTH
+                                               for t in tags):
+            raise fail("'tags' must be a list of non-empty strings")
+        elif len(tags) > 1:
+            tags = list(dict.fromkeys(tags))
+        else:
+            tags = list(tags)
+        payload = obj.get("payload")
         if payload is None:
             payload = {}
-        if not isinstance(payload, dict):
-            raise ValidationError(f"{where}: 'payload' must be a JSON object", position, item_id)
-        _check_json(payload, f"{where}: payload", position, item_id)
+        elif type(payload) is not dict:
+            raise fail("'payload' must be a JSON object")
+        elif payload:
+            _check_json(payload, f"{_where(position, item_id)}: payload", position, item_id)
         created_at = obj.get("created_at", 0.0)
-        if isinstance(created_at, bool) or not isinstance(created_at, (int, float)) \
-                or not math.isfinite(created_at):
-            raise ValidationError(f"{where}: 'created_at' must be a number (unix seconds)",
-                                  position, item_id)
+        if type(created_at) not in (int, float) or not math.isfinite(created_at):
+            raise fail("'created_at' must be a number (unix seconds)")
         vector = obj.get("vector")
         if vector is not None:
-            vector = _to_array(vector, where, position, item_id)
-        return cls(id=item_id, kind=kind, text=text, vector=vector, tags=list(dict.fromkeys(tags)),
-                   payload=payload, answer=answer, created_at=float(created_at))
+            vector = _to_array(vector, _where(position, item_id), position, item_id)
+        return cls(item_id, kind, text, vector, tags, payload, answer, float(created_at))
 
     def to_dict(self, vector: bool = False) -> dict:
         """The JSON form (DESIGN.md's item); the vector only when asked (it is large)."""
@@ -140,8 +146,14 @@ def _check_id(item_id: Any, where: str, position: int | None) -> None:
                               position, item_id)
 
 
+_FLAT_JSON = (str, int, bool, type(None))
+
+
 def _check_json(value: Any, where: str, position: int | None, item_id: str, depth: int = 0) -> None:
     """Payloads are stored as msgpack and served as JSON: allow only JSON values."""
+    if depth == 0 and type(value) is dict and all(type(k) is str and type(v) in _FLAT_JSON
+                                                  for k, v in value.items()):
+        return                                     # the common flat payload: nothing to check
     if depth > 32:
         raise ValidationError(f"{where}: nested too deeply", position, item_id)
     if value is None or isinstance(value, (bool, str, int)):
@@ -207,42 +219,70 @@ def coerce_items(items: Iterable[Item | Mapping], dim: int, now: float | None = 
     vectors as one ``(n, dim)`` float32 matrix. The first bad item raises
     :class:`ValidationError` with its position and id, and nothing is written. A batch
     naming the same id twice is refused too: which copy should win would be a guess.
+    Finiteness and norms are checked on the whole matrix at once (the hot path of a
+    bulk load), then traced back to the first offending item.
     """
-    if isinstance(items, (Item, Mapping, str, bytes)):
+    if isinstance(items, (Item, dict, str, bytes)):
         raise ValidationError("items must be a list of items")
     now = time.time() if now is None else now
-    out: list[Item] = []
-    seen: dict[str, int] = {}
     try:
-        iterator = list(items)
+        sequence = list(items)
     except TypeError:
         raise ValidationError("items must be a list of items") from None
-    matrix = np.empty((len(iterator), dim), dtype=np.float32)
-    for position, raw in enumerate(iterator):
+    checked: list[Item] = []
+    seen: dict[str, int] = {}
+    matrix = np.empty((len(sequence), dim), dtype=np.float32)
+    for position, raw in enumerate(sequence):
         item = raw if isinstance(raw, Item) else Item.from_dict(raw, position)
-        where = _where(position, item.id)
         if isinstance(raw, Item):
-            _check_id(item.id, where, position)
-            if not isinstance(item.kind, str) or not item.kind:
-                raise ValidationError(f"{where}: 'kind' must be a non-empty string", position, item.id)
-            if not isinstance(item.payload, dict):
-                raise ValidationError(f"{where}: 'payload' must be a JSON object", position, item.id)
-            _check_json(item.payload, f"{where}: payload", position, item.id)
-            if not isinstance(item.tags, list) or not all(isinstance(t, str) and t for t in item.tags):
-                raise ValidationError(f"{where}: 'tags' must be a list of non-empty strings",
-                                      position, item.id)
+            _check_item_fields(item, position)
         if item.vector is None:
-            raise ValidationError(f"{where}: no 'vector' (give a vector, or text for the service "
-                                  f"to encode)", position, item.id)
+            raise ValidationError(f"{_where(position, item.id)}: no 'vector' (give a vector, or "
+                                  f"text for the service to encode)", position, item.id)
+        vector = item.vector
+        if not isinstance(vector, np.ndarray):
+            vector = _to_array(vector, _where(position, item.id), position, item.id)
+        if vector.size != dim:
+            raise ValidationError(f"{_where(position, item.id)}: vector has dimension "
+                                  f"{vector.size}, the store's is {dim}", position, item.id)
+        matrix[position] = vector.reshape(-1)
         if item.id in seen:
-            raise ValidationError(f"{where}: id {item.id!r} appears twice in the batch "
-                                  f"(first at item {seen[item.id]})", position, item.id)
+            raise ValidationError(f"{_where(position, item.id)}: id {item.id!r} appears twice in "
+                                  f"the batch (first at item {seen[item.id]})", position, item.id)
         seen[item.id] = position
-        matrix[position] = normalize_vector(item.vector, dim, where, position, item.id)
-        out.append(Item(id=item.id, kind=item.kind, text=item.text, vector=matrix[position],
-                        tags=list(dict.fromkeys(item.tags)), payload=item.payload,
-                        answer=item.answer, created_at=item.created_at or now))
+        checked.append(item)
+    finite = np.isfinite(matrix).all(axis=1)
+    norms = np.linalg.norm(matrix.astype(np.float64), axis=1) if len(matrix) else np.zeros(0)
+    bad = np.flatnonzero(~finite | (norms == 0) | ~np.isfinite(norms))
+    if bad.size:
+        position = int(bad[0])
+        item = checked[position]
+        problem = "contains NaN or inf" if not finite[position] else \
+            "is all zeros (no direction to compare)"
+        raise ValidationError(f"{_where(position, item.id)}: vector {problem}", position, item.id)
+    matrix = (matrix / norms[:, None]).astype(np.float32) if len(matrix) else matrix
+    out = [Item(id=it.id, kind=it.kind, text=it.text, vector=matrix[i], tags=it.tags,
+                payload=it.payload, answer=it.answer, created_at=it.created_at or now)
+           for i, it in enumerate(checked)]
     return out, matrix
+
+
+def _check_item_fields(item: Item, position: int) -> None:
+    """An Item built in Python skipped from_dict: check its fields the same way."""
+    where = _where(position, item.id)
+    _check_id(item.id, where, position)
+    if not isinstance(item.kind, str) or not item.kind:
+        raise ValidationError(f"{where}: 'kind' must be a non-empty string", position, item.id)
+    for name in ("text", "answer"):
+        if getattr(item, name) is not None and not isinstance(getattr(item, name), str):
+            raise ValidationError(f"{where}: '{name}' must be a string", position, item.id)
+    if not isinstance(item.payload, dict):
+        raise ValidationError(f"{where}: 'payload' must be a JSON object", position, item.id)
+    _check_json(item.payload, f"{where}: payload", position, item.id)
+    if not isinstance(item.tags, list) or not all(isinstance(t, str) and t for t in item.tags):
+        raise ValidationError(f"{where}: 'tags' must be a list of non-empty strings",
+                              position, item.id)
+    item.tags = list(dict.fromkeys(item.tags))
 
 
 def as_query(vector: Any, dim: int) -> np.ndarray:

@@ -17,11 +17,19 @@ from world2vec.memory.filters import Filter, is_number, scalar_values, value_key
 
 
 class GrowArray:
-    """An append-only numpy array with amortised O(1) appends."""
+    """An append-only numpy array with cheap appends.
+
+    Appends go to a Python list (tens of nanoseconds) and are moved into the numpy
+    buffer by :meth:`flush`, which the store calls once per write batch while it
+    holds the exclusive lock; readers only ever call :meth:`view`.
+    """
+
+    __slots__ = ("_buf", "size", "pending")
 
     def __init__(self, dtype: Any, capacity: int = 16) -> None:
         self._buf = np.empty(max(capacity, 16), dtype=dtype)
         self.size = 0
+        self.pending: list = []
 
     def _reserve(self, extra: int) -> None:
         need = self.size + extra
@@ -31,21 +39,24 @@ class GrowArray:
             self._buf = new
 
     def append(self, value: Any) -> None:
-        self._reserve(1)
-        self._buf[self.size] = value
-        self.size += 1
+        self.pending.append(value)
 
     def extend(self, values: Any) -> None:
-        values = np.asarray(values, dtype=self._buf.dtype)
-        self._reserve(values.shape[0])
-        self._buf[self.size: self.size + values.shape[0]] = values
-        self.size += values.shape[0]
+        self.pending.extend(values)
+
+    def flush(self) -> None:
+        if self.pending:
+            values = np.asarray(self.pending, dtype=self._buf.dtype)
+            self._reserve(values.shape[0])
+            self._buf[self.size: self.size + values.shape[0]] = values
+            self.size += values.shape[0]
+            self.pending = []
 
     def view(self) -> np.ndarray:
         return self._buf[: self.size]
 
     def __len__(self) -> int:
-        return self.size
+        return self.size + len(self.pending)
 
 
 class RowTable:
@@ -68,6 +79,22 @@ class RowTable:
         self.num_rows: dict[str, GrowArray] = {}
         self.num_vals: dict[str, GrowArray] = {}
         self.dead = 0
+        self._dirty: set[int] = set()
+        self._dirty_arrays: list[GrowArray] = []
+
+    def _touch(self, array: GrowArray) -> None:
+        if id(array) not in self._dirty:
+            self._dirty.add(id(array))
+            self._dirty_arrays.append(array)
+
+    def flush(self) -> None:
+        """Move pending appends into numpy (call under the exclusive lock, after a batch)."""
+        self.live.flush()
+        self.kind_rows.flush()
+        for array in self._dirty_arrays:
+            array.flush()
+        self._dirty.clear()
+        self._dirty_arrays.clear()
 
     def __len__(self) -> int:
         return len(self.row_of)
@@ -96,6 +123,7 @@ class RowTable:
             if rows is None:
                 rows = self.tag_rows[tag] = GrowArray(np.int64)
             rows.append(row)
+            self._touch(rows)
         for name, value in payload.items():
             scalars = scalar_values(value)
             eq = self.eq_rows.setdefault(name, {})
@@ -104,6 +132,7 @@ class RowTable:
                 if rows is None:
                     rows = eq[key] = GrowArray(np.int64)
                 rows.append(row)
+                self._touch(rows)
             for number in scalars:
                 if is_number(number):
                     if name not in self.num_rows:
@@ -111,12 +140,16 @@ class RowTable:
                         self.num_vals[name] = GrowArray(np.float64)
                     self.num_rows[name].append(row)
                     self.num_vals[name].append(float(number))
+                    self._touch(self.num_rows[name])
+                    self._touch(self.num_vals[name])
         return row
 
     def kill(self, item_id: str) -> int | None:
         """Mark an id's row dead; returns the row, or None if the id is not stored."""
         row = self.row_of.pop(item_id, None)
         if row is not None:
+            if row >= self.live.size:
+                self.live.flush()
             self.live.view()[row] = False
             self.dead += 1
         return row

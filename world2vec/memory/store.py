@@ -117,6 +117,7 @@ class MemoryStore:
         for i, item_id in enumerate(meta["ids"]):
             table.append(item_id, meta["kinds"][i], meta["texts"][i], meta["tags"][i],
                          meta["payloads"][i], meta["answers"][i], meta["created"][i])
+        table.flush()
         flat = faiss.IndexFlatIP(self._dim)
         if len(vectors):
             flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
@@ -200,6 +201,7 @@ class MemoryStore:
         for item_id, kind, text, tags, payload, answer, created in rows:
             table.kill(item_id)
             table.append(item_id, kind, text, tags, payload, answer, created)
+        table.flush()
         self._flat.add(np.ascontiguousarray(matrix))
 
     def _after_write(self) -> None:
