@@ -12,7 +12,8 @@
 #
 # Without a Docker engine it uses ../shared/tools/container.sh (podman; set
 # CONTAINER_SH to point elsewhere), whose `setup` must have been run once.
-# Environment: TAG (image tag, default world2vec:check), PORT (host port, default 18080).
+# Environment: TAG (image tag, default world2vec:check), PORT (host port, default 18080),
+# SKIP_BUILD=1 to check an image already built under TAG.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TAG=${TAG:-world2vec:check}
@@ -55,8 +56,10 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; engine logs "$NAME" 2>&1 | tail -20 >&2; exit 1; }
 
-echo "== build $TAG with $ENGINE"
-build
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "== build $TAG with $ENGINE"
+  build
+fi
 if command -v hadolint >/dev/null 2>&1; then echo "== hadolint"; hadolint Dockerfile; fi
 
 echo "== run"
