@@ -45,18 +45,18 @@ def _random_item(rng, i):
 def filled(tmp_path_factory, request):
     """One store reused by every example (the filter is the variable, not the data).
     "selector" forces FAISS's IDSelectorBitmap path instead of gathering few rows."""
-    from world2vec.memory import store as store_module
+    from world2vec.memory import searching
     rng = np.random.default_rng(5)
     items = [_random_item(rng, i) for i in range(200)]
-    saved = store_module.EXACT_SUBSET
-    store_module.EXACT_SUBSET = 20_000 if request.param == "gathered" else 0
+    saved = searching.GATHER_ROWS
+    searching.GATHER_ROWS = 20_000 if request.param == "gathered" else 0
     store = MemoryStore.open(str(tmp_path_factory.mktemp("filters")), DIM, index="flat",
                              background=False)
     store.add(items)
     store.delete_many(["f0", "f1"])
     yield store, [it for it in items if it["id"] not in ("f0", "f1")]
     store.close()
-    store_module.EXACT_SUBSET = saved
+    searching.GATHER_ROWS = saved
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

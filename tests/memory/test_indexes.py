@@ -28,8 +28,9 @@ def test_auto_rule():
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf", "ivfpq"])
 def test_approximate_index_recall_deletes_updates_and_filters(tmp_path, kind, monkeypatch):
-    from world2vec.memory import store as store_module
-    monkeypatch.setattr(store_module, "EXACT_SUBSET", 100)   # broad filters go through the index
+    from world2vec.memory import searching
+    monkeypatch.setattr(searching, "EXACT_SUBSET", 100)   # broad filters go through the index
+    monkeypatch.setattr(searching, "GATHER_ROWS", 50)
     x = clustered(3000)
     items = [{"id": f"v{i}", "vector": x[i].tolist(), "tags": ["rare"] if i % 100 == 0 else [],
               "payload": {"i": i}} for i in range(3000)]

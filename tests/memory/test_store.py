@@ -113,3 +113,17 @@ def test_closed_store_refuses_use(tmp_path):
     s.close()
     with pytest.raises(Exception, match="closed"):
         s.add(random_items(1))
+
+
+def test_repeated_filters_see_every_new_write(store):
+    store.add(random_items(30))
+    flt = {"kind": "qa", "tags": {"all": ["new"]}}
+    probe = np.ones(DIM)
+    assert store.search(probe, k=5, filter=flt) == []
+    store.add([{"id": "fresh", "vector": probe.tolist(), "kind": "qa", "tags": ["new"]}])
+    assert [h.id for h in store.search(probe, k=5, filter=flt)] == ["fresh"]
+    store.upsert([{"id": "fresh", "vector": probe.tolist(), "kind": "fact", "tags": ["new"]}])
+    assert store.search(probe, k=5, filter=flt) == []
+    store.upsert([{"id": "fresh", "vector": probe.tolist(), "kind": "qa", "tags": ["new"]}])
+    store.delete("fresh")
+    assert store.search(probe, k=5, filter=flt) == []

@@ -29,11 +29,11 @@ from world2vec.memory.items import Hit, Item, check_k, coerce_items, ids_of, as_
 from world2vec.memory.lock import DirectoryLock
 from world2vec.memory.metadata import RowTable
 from world2vec.memory.rwlock import RWLock
+from world2vec.memory.searching import MaskCache, RowMask, search_rows
 from world2vec.memory.wal import LogWriter, read_log
 
 log = logging.getLogger("world2vec.memory")
 
-EXACT_SUBSET = 20_000      # at most this many eligible rows: gather them and score exactly
 COMPACT_DEAD_FRACTION = 0.2
 
 
@@ -61,6 +61,8 @@ class MemoryStore:
         self._lex: BM25 | None = None
         self._lex_layout = -1
         self._lex_mutex = threading.Lock()
+        self._version = 0                     # bumped by every write: invalidates cached filters
+        self._masks = MaskCache()
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -165,6 +167,7 @@ class MemoryStore:
             self._wal.append([record])
             with self._rw.write():
                 self._apply_put(record["items"], matrix)
+                self._version += 1
             self._after_write()
         return [it.id for it in batch]
 
@@ -185,6 +188,7 @@ class MemoryStore:
             with self._rw.write():
                 for item_id in present:
                     self._table.kill(item_id)
+                self._version += 1
             self._after_write()
         return len(present)
 
@@ -247,71 +251,19 @@ class MemoryStore:
         exclude = [exclude_ids] if isinstance(exclude_ids, str) else list(exclude_ids)
         with self._rw.read():
             table = self._table
-            mask = None
-            if not flt.is_empty or table.dead or exclude:
-                mask = table.compile(flt)
-                for item_id in exclude:
-                    row = table.row_of.get(item_id)
-                    if row is not None:
-                        mask[row] = False
-            rows, scores = self._search_rows(query, k, mask)
+            rows = None
+            if not flt.is_empty or table.dead:
+                rows = self._masks.get(self, flt, self._version)
+            if exclude:
+                drop = [r for r in map(table.row_of.get, exclude) if r is not None]
+                if drop:
+                    mask = (rows.mask if rows is not None else table.live.view()).copy()
+                    mask[drop] = False
+                    rows = RowMask(mask, int(np.count_nonzero(mask)))
+            found, scores = search_rows(self, query, k, rows)
             vectors = self._vectors_view()
-            return [Hit(table.ids[r], float(s), self._item(r, vectors)) for r, s in zip(rows, scores)]
-
-    def _search_rows(self, query: np.ndarray, k: int, mask: np.ndarray | None
-                     ) -> tuple[list[int], list[float]]:
-        n = self._flat.ntotal
-        eligible = n if mask is None else int(np.count_nonzero(mask))
-        if eligible == 0:
-            return [], []
-        if mask is not None and eligible <= EXACT_SUBSET:
-            return self._exact_subset(query, k, np.flatnonzero(mask))
-        ann = self.ann
-        if ann.index is None or ann.covered < n // 2:
-            return self._exact(query, k, mask)
-        covered = ann.covered
-        sel = bits = None
-        if mask is not None:
-            bits = np.packbits(mask[:covered], bitorder="little")
-            sel = faiss.IDSelectorBitmap(covered, faiss.swig_ptr(bits))
-        fetch = k * self.config.rerank if ann.kind == "ivfpq" else k
-        params = search_params(ann.kind, ann.index, self.config, sel, eligible / n, fetch)
-        _, ids = ann.index.search(query, min(fetch, covered), params=params)
-        del bits
-        cand = ids[0][ids[0] >= 0]
-        if covered < n:
-            tail = np.arange(covered, n)
-            if mask is not None:
-                tail = tail[mask[covered:]]
-            cand = np.concatenate([cand, tail])
-        rows, scores = self._exact_subset(query, k, cand)
-        if len(rows) < min(k, eligible):
-            return self._exact(query, k, mask)
-        return rows, scores
-
-    def _exact_subset(self, query: np.ndarray, k: int, rows: np.ndarray
-                      ) -> tuple[list[int], list[float]]:
-        if rows.size == 0:
-            return [], []
-        scores = self._vectors_view()[rows] @ query[0]
-        if rows.size > k:
-            top = np.argpartition(-scores, k - 1)[:k]
-        else:
-            top = np.arange(rows.size)
-        top = top[np.lexsort((rows[top], -scores[top]))]
-        return rows[top].tolist(), scores[top].tolist()
-
-    def _exact(self, query: np.ndarray, k: int, mask: np.ndarray | None
-               ) -> tuple[list[int], list[float]]:
-        params = bits = None
-        if mask is not None:
-            bits = np.packbits(mask, bitorder="little")
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(mask.shape[0],
-                                                                       faiss.swig_ptr(bits)))
-        scores, ids = self._flat.search(query, min(k, self._flat.ntotal), params=params)
-        del bits
-        keep = ids[0] >= 0
-        return ids[0][keep].tolist(), scores[0][keep].tolist()
+            return [Hit(table.ids[r], float(s), self._item(r, vectors))
+                    for r, s in zip(found, scores)]
 
     def lexical_search(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """BM25 ranking of stored items by their text (and answer): ``[(id, score)]``.
@@ -371,6 +323,7 @@ class MemoryStore:
             self._table, self._flat = new_table, new_flat
             self.ann = AnnState(epoch=self.ann.epoch + 1)
             self._layout += 1
+            self._version += 1
         self._builder.poke()
 
     def refresh(self) -> None:
