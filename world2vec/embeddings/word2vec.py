@@ -142,7 +142,7 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
         if not os.path.isfile(graph):
             raise CorpusError(f"graph file not found: {graph}")
         rel_graph = RelationGraph.read(graph, tokenizer)
-    batch_words = batch_words or 50_000 * threads
+    batch_words = batch_words or 100_000 * threads
     encoded, vocab = encode_corpus(corpus, rel_graph, tokenizer=tokenizer, min_count=min_count,
                                    max_vocab=max_vocab, walks_per_node=walks_per_node,
                                    walk_length=walk_length, seed=seed, batch_words=batch_words,

@@ -37,6 +37,7 @@ from numba import njit, prange
 EXP_TABLE_SIZE = 1024
 MAX_EXP = 6.0
 MAX_SENTENCE_LEN = 10000
+CHUNKS_PER_THREAD = 8
 
 _U1 = np.uint64(1)
 
@@ -168,9 +169,9 @@ def _ns_update(h, syn1, target, negative, lr, neu1e, state,
                 loss -= logsig_table[EXP_TABLE_SIZE - 1 - k]
         gf = np.float32(g)
         for j in range(dim):
-            neu1e[j] += gf * row[j]
-        for j in range(dim):
-            row[j] += gf * h[j]
+            r = row[j]
+            neu1e[j] += gf * r
+            row[j] = r + gf * h[j]
     return loss, state
 
 
@@ -341,19 +342,24 @@ def train_batch(tokens: np.ndarray, sent_ptr: np.ndarray, syn0: np.ndarray, syn1
         sub_ptr = np.zeros(1, dtype=np.int64)
         sub_idx = np.zeros(1, dtype=np.int32)
     threads = max(1, int(threads))
-    chunk_ptr = split_chunks(sent_ptr, threads)
+    # Several chunks per thread, handed out one at a time: a thread slowed by
+    # other processes on a shared machine then holds up the batch by one small
+    # chunk, not by half the batch.
+    chunk_ptr = split_chunks(sent_ptr, threads * CHUNKS_PER_THREAD if threads > 1 else 1)
     n_chunks = len(chunk_ptr) - 1
     rng = np.random.default_rng(seed)
     seeds = rng.integers(1, 2**63 - 1, size=n_chunks, dtype=np.int64).astype(np.uint64)
     stats = np.zeros((n_chunks, 4), dtype=np.float64)
     previous = numba.get_num_threads()
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    previous_chunk = numba.set_parallel_chunksize(1)
     try:
         _train_parallel(tokens, sent_ptr, chunk_ptr, syn0, syn1, sub_ptr, sub_idx, use_subwords,
                         keep, alias[0], alias[1], skipgram, int(window), int(negative),
                         float(lr_start), float(lr_end), seeds, SIGMOID_TABLE, LOG_SIGMOID_TABLE,
                         stats)
     finally:
+        numba.set_parallel_chunksize(previous_chunk)
         numba.set_num_threads(previous)
     total = stats.sum(axis=0)
     pairs = total[1]
