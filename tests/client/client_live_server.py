@@ -2,8 +2,9 @@
 
 One server per test module (the ``live`` fixture in conftest.py): gunicorn exactly as a
 user starts it, the bundled default model unless WORLD2VEC_MODEL names another, a
-temporary data directory, a write key (so the auth rules are live) and a 1 MiB body
-limit (so the 413 path is cheap to reach).
+temporary data directory, a write key (so the auth rules are live; the README's tour
+runs without one, as a newcomer's server does) and a 1 MiB body limit (so the 413 path
+is cheap to reach).
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_live_server(root: Path) -> Iterator[str]:
+def run_live_server(root: Path, api_key: str | None = KEY) -> Iterator[str]:
     """Start the server under ``root``, yield its URL, stop it (a generator fixture body)."""
     port = _free_port()
-    env = {**os.environ, "WORLD2VEC_API_KEY": KEY, "WORLD2VEC_MAX_BODY_MB": "1"}
+    env = {**os.environ, "WORLD2VEC_MAX_BODY_MB": "1"}
+    env.pop("WORLD2VEC_API_KEY", None)
+    if api_key:
+        env["WORLD2VEC_API_KEY"] = api_key
     log_path = root / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-c", LAUNCH, "serve", "--port", str(port),

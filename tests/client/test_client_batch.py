@@ -79,6 +79,34 @@ def test_server_failure_marks_the_batch_as_maybe_applied_and_goes_on(fake):
     assert report.added == 6
 
 
+def test_items_without_ids_get_ids_so_a_503_is_retried_safely(fake):
+    stored: dict = {}
+    inner = store_handler(stored)
+    calls = {"n": 0}
+
+    def handle(req):
+        calls["n"] += 1
+        inner(req)  # the first try is applied ...
+        if calls["n"] == 1:
+            return problem(503, "Service Unavailable", "restarting")  # ... but not answered
+        return Reply(200, {"ids": [i["id"] for i in req.json()["items"]]})
+    fake.handler = handle
+    report = Client(fake.url, sleep=lambda s: None).add_many(
+        [{"text": f"t{i}"} for i in range(4)], batch_size=4)
+    assert report.ok and len(report.ids) == 4 and len(stored) == 4  # stored once, not twice
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in report.ids)
+    assert fake.seen[0].json()["items"] == fake.seen[1].json()["items"]
+
+
+def test_without_assigned_ids_a_503_is_reported_as_maybe_applied(fake):
+    fake.handler = lambda req: problem(503, "Service Unavailable", "restarting")
+    report = Client(fake.url, sleep=lambda s: None).add_many(
+        [{"text": "a"}, {"text": "b"}], assign_ids=False)
+    assert len(fake.seen) == 1
+    assert [f.position for f in report.failures] == [0, 1]
+    assert all(f.maybe_applied and f.id is None for f in report.failures)
+
+
 def test_stop_on_error(fake):
     fake.handler = store_handler({}, fail_batches={1})
     report = Client(fake.url, retries=0).add_many(items(9), batch_size=3, stop_on_error=True)

@@ -1,48 +1,94 @@
-"""The README's Python tour, executed against its own fresh server as a reader would run it."""
+"""The README's tour, run as written against its own fresh server (no API key, as a
+newcomer's `world2vec serve` has): every Python block is executed, and every curl
+command is run when curl is installed."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
+import shlex
+import shutil
+import subprocess
 
 import pytest
 
 if importlib.util.find_spec("world2vec.service.app") is None:  # pragma: no cover
     pytest.skip("the world2vec service package is not installed", allow_module_level=True)
 
-from client_live_server import KEY  # noqa: E402
+from client_live_server import run_live_server  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _readme_python_blocks() -> list[str]:
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    with open(os.path.join(root, "README.md"), encoding="utf-8") as fh:
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    yield from run_live_server(tmp_path_factory.mktemp("readme"), api_key=None)
+
+
+def _tour() -> str:
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
         text = fh.read()
-    blocks, rest = [], text
-    while "```python\n" in rest:
-        rest = rest.split("```python\n", 1)[1]
-        block, rest = rest.split("```", 1)
-        blocks.append(block)
-    return blocks
+    assert "## A five-minute tour" in text, "the README's tour went missing"
+    return text.split("## A five-minute tour", 1)[1].split("\n## Docker", 1)[0]
+
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.S)
 
 
 def test_readme_python_examples_run_as_written(live, tmp_path, monkeypatch, capsys):
-    """The README's Python tour is executed against the live server, as a reader would."""
-    blocks = _readme_python_blocks()
-    assert len(blocks) >= 2, "the README's Python tour went missing"
+    blocks = _blocks(_tour(), "python")
+    assert len(blocks) >= 2
     (tmp_path / "notes.txt").write_text("".join(f"note number {i} about cats\n"
                                                 for i in range(1200)))
     monkeypatch.chdir(tmp_path)
     for block in blocks:
         assert '"http://127.0.0.1:8000"' in block
-        code = block.replace('"http://127.0.0.1:8000"', repr(live))
-        code = code.replace("api_key=None", f"api_key={KEY!r}")
-        code = code.replace('Client(' + repr(live) + ')', f"Client({live!r}, api_key={KEY!r})")
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(block.replace('"http://127.0.0.1:8000"', repr(live)), "README.md", "exec"),
+             {})
     out = capsys.readouterr()
     assert "Health(status='ok'" in out.out
-    assert "\nrome " in out.out                     # the filtered search
-    assert "Paris ['paris'" in out.out
+    assert "\nrome " in out.out                        # the filtered search
+    assert "Paris ['paris'" in out.out                 # qa answers with the qa item's answer
     assert "{'population': 2100000}" in out.out
     assert "no stored memory has id 'rome'" in out.out
     assert "1200 stored, 0 failed in 3 requests" in out.out
-    assert "adding 1200 items" in out.err  # the progress bar (a generator: no total)
+    assert "adding 1200 items" in out.err              # the progress bar
+
+
+def _curl_commands(text: str) -> list[str]:
+    """The curl commands of the tour's sh blocks (continuation lines joined)."""
+    commands, current = [], ""
+    for block in _blocks(text, "sh"):
+        for line in block.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            current = f"{current}\n{line}" if current else line
+            if current.count("'") % 2 == 0:  # a quoted body may span lines
+                commands.append(current)
+                current = ""
+    return commands
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_readme_curl_examples_answer_as_shown(live):
+    text = _tour()
+    commands = [c for c in _curl_commands(text) if c.startswith(("curl", "H="))]
+    assert sum(c.startswith("curl") for c in commands) >= 10
+    port = live.rsplit(":", 1)[1]
+    env = {**os.environ, "H": "Content-Type: application/json"}
+    for command in commands:
+        if command.startswith("H="):
+            continue
+        cmd = command.replace("localhost:8000", f"localhost:{port}")
+        args = [a for a in shlex.split(cmd.split("   #", 1)[0], posix=True)]
+        args = [env["H"] if a == "$H" else a for a in args]
+        done = subprocess.run(args + ["-sS"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, (command, done.stderr)
+        answer = json.loads(done.stdout)
+        if "k=0" in command:
+            assert answer["status"] == 400 and "'k'" in answer["detail"]
+        else:
+            assert "status" not in answer or answer["status"] == "ok", (command, answer)

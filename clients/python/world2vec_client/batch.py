@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, TextIO
@@ -93,8 +94,8 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def add_in_batches(add: Callable[..., list[str]], items: Iterable[Any], *, batch_size: int,
                    upsert: bool, progress: bool | Callable[[int, int | None], None],
-                   stop_on_error: bool, to_wire: Callable[[Any, int], dict[str, Any]]
-                   ) -> BatchReport:
+                   stop_on_error: bool, to_wire: Callable[[Any, int], dict[str, Any]],
+                   assign_ids: bool = True) -> BatchReport:
     """Drive ``add`` over ``items`` (see the module docstring); used by ``Client.add_many``."""
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError("batch_size must be a positive integer")
@@ -111,7 +112,10 @@ def add_in_batches(add: Callable[..., list[str]], items: Iterable[Any], *, batch
         wired: list[tuple[int, dict[str, Any]]] = []
         for item in chunk:
             try:
-                wired.append((position, to_wire(item, position)))
+                obj = to_wire(item, position)
+                if assign_ids and obj.get("id") is None:
+                    obj["id"] = uuid.uuid4().hex  # makes the batch an idempotent upsert
+                wired.append((position, obj))
             except (TypeError, ValueError) as exc:
                 item_id = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
                 report.failures.append(Failure(position, item_id, exc))

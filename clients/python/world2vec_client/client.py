@@ -135,17 +135,20 @@ class Client:
 
     def add_many(self, items: Iterable[ItemLike], *, batch_size: int = 500, upsert: bool = True,
                  progress: bool | Callable[[int, int | None], None] = False,
-                 stop_on_error: bool = False) -> BatchReport:
+                 stop_on_error: bool = False, assign_ids: bool = True) -> BatchReport:
         """Add many items in batches and report, item by item, what failed.
 
         A batch the server refuses as a whole for a caller's mistake (400, 409, 413) is
         split in halves until the bad items are isolated, so one bad item does not cost
-        the 499 good ones beside it. ``progress=True`` draws a bar on stderr; a callable
-        gets ``(items_done, total_or_None)`` after each batch.
+        the 499 good ones beside it. Items without an id get a random one here
+        (``assign_ids``, the same uuid4 hex form the server would give), which makes every
+        batch an upsert by id that is safe to retry after a 503 or a broken connection.
+        ``progress=True`` draws a bar on stderr; a callable gets ``(items_done,
+        total_or_None)`` after each batch.
         """
         return add_in_batches(self.add, items, batch_size=batch_size, upsert=upsert,
                               progress=progress, stop_on_error=stop_on_error,
-                              to_wire=self._item_to_wire)
+                              to_wire=self._item_to_wire, assign_ids=assign_ids)
 
     def get(self, id: str) -> Item:
         """One stored memory; :class:`NotFound` when there is none with this id."""
