@@ -44,7 +44,7 @@ def mixture(n: int, dim: int, seed: int, centers: np.ndarray) -> np.ndarray:
     out = np.empty((n, dim), dtype=np.float32)
     for start in range(0, n, 100_000):
         m = min(100_000, n - start)
-        x = centers[rng.integers(len(centers), size=m)] + 0.5 * rng.normal(size=(m, dim))
+        x = centers[rng.integers(len(centers), size=m)] + rng.normal(size=(m, dim))
         out[start:start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
     return out
 

@@ -101,7 +101,7 @@ def build_ann(kind: str, vectors: np.ndarray, config: IndexConfig,
         index.own_fields = True
         quantizer.this.disown()
         sample = vectors
-        limit = max(nlist * 64, 10_000)
+        limit = max(nlist * 32, 10_000)
         if n > limit:
             rng = np.random.default_rng(seed)
             sample = vectors[np.sort(rng.choice(n, limit, replace=False))]
@@ -118,7 +118,7 @@ def search_params(kind: str, index: faiss.Index, config: IndexConfig, sel: faiss
                   selectivity: float, k: int) -> faiss.SearchParameters:
     """Per-query parameters: under a filter, widen the search in proportion to how
     few ids pass, since a graph walk or a probed list finds fewer eligible vectors."""
-    widen = 1.0 if selectivity >= 1.0 else min(16.0, 1.0 / max(selectivity, 1e-6))
+    widen = 1.0 if selectivity >= 1.0 else min(8.0, (1.0 / max(selectivity, 1e-6)) ** 0.5)
     if kind == "hnsw":
         params = faiss.SearchParametersHNSW()
         params.efSearch = int(min(2048, max(config.ef_search * widen, 2 * k)))

@@ -2,8 +2,10 @@
 
 Paths, by how many rows a query may return (``eligible``):
   * few (<= GATHER_ROWS): gather those rows and score them exactly (numpy);
-  * no approximate index, or eligible <= EXACT_SUBSET: the exact FAISS index with an
-    ``IDSelectorBitmap`` (FAISS skips the others inside its scan);
+  * no approximate index, or an index but a selective filter (under EXACT_FRACTION of
+    the rows): the exact FAISS index with an ``IDSelectorBitmap`` (FAISS skips the
+    others inside its scan) -- a graph walk or a few probed lists would find too few
+    eligible vectors there;
   * otherwise the approximate index with the same selector and a search widened in
     proportion to the filter's selectivity, plus an exact scan of the rows written
     since the index was built; if that still finds fewer than k while k rows are
@@ -30,8 +32,9 @@ from world2vec.memory.indexes import search_params
 if TYPE_CHECKING:
     from world2vec.memory.store import MemoryStore
 
-GATHER_ROWS = 4_096
-EXACT_SUBSET = 20_000
+GATHER_ROWS = 4_096          # at most this many eligible rows: gather and score them exactly
+EXACT_SUBSET = 20_000        # selective filter on an indexed store: gather up to this, else flat + selector
+EXACT_FRACTION = 0.02        # with an approximate index: below this selectivity, search exactly
 CACHE_SIZE = 32
 
 
@@ -108,7 +111,11 @@ def search_rows(store: "MemoryStore", query: np.ndarray, k: int, rows: RowMask |
     if rows is not None and eligible <= GATHER_ROWS:
         return exact_subset(store._vectors_view(), query, k, np.flatnonzero(rows.mask))
     ann = store.ann
-    if ann.index is None or ann.covered < n // 2 or (rows is not None and eligible <= EXACT_SUBSET):
+    if ann.index is None or ann.covered < n // 2:
+        return exact(flat, query, k, rows)
+    if rows is not None and eligible < EXACT_FRACTION * n:
+        if eligible <= EXACT_SUBSET:
+            return exact_subset(store._vectors_view(), query, k, np.flatnonzero(rows.mask))
         return exact(flat, query, k, rows)
     covered = ann.covered
     config = store.config
