@@ -143,3 +143,30 @@ def test_empty_corpus_and_min_count_errors():
         train_word_vectors(["a b"], mode="glove", **FAST)
     with pytest.raises(ValueError, match="dim"):
         train_word_vectors(["a b"], **{**FAST, "dim": 0})
+
+
+def test_an_interrupted_run_resumes_to_the_same_vectors(tmp_path, monkeypatch):
+    from world2vec.embeddings import word2vec as w2v
+
+    corpus = shared_context_corpus(n=1500)
+    settings = {**FAST, "epochs": 3, "batch_words": 2000}
+    straight = train_word_vectors(corpus, subwords=False, **settings)
+
+    real = w2v.Word2VecTask.train_batch
+    calls = {"n": 0}
+
+    def crash_midway(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 10:
+            raise KeyboardInterrupt
+        return real(self, *args)
+
+    monkeypatch.setattr(w2v.Word2VecTask, "train_batch", crash_midway)
+    ckpt = tmp_path / "ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        train_word_vectors(corpus, subwords=False, checkpoint_dir=ckpt, checkpoint_every=3,
+                           **settings)
+    monkeypatch.setattr(w2v.Word2VecTask, "train_batch", real)
+    resumed = train_word_vectors(corpus, subwords=False, checkpoint_dir=ckpt, checkpoint_every=3,
+                                 **settings)
+    assert np.array_equal(straight.vectors, resumed.vectors)

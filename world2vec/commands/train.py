@@ -64,6 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--float16", action="store_true", help="store vectors as float16 (half size)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--name", default=None, help="model name (default: the --out folder name)")
+    parser.add_argument("--checkpoint-dir", metavar="DIR", default=None,
+                        help="write checkpoints here; rerunning the same command resumes")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -83,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from world2vec.embeddings.corpus import CorpusError
     from world2vec.embeddings.graph_walks import GraphError
     from world2vec.embeddings.word2vec import train_word_vectors
+    from world2vec.engine.checkpoint import CheckpointError
 
     started = time.perf_counter()
     progress = False if args.quiet else True
@@ -95,9 +98,9 @@ def run(args: argparse.Namespace) -> int:
                 epochs=args.epochs, threads=args.threads, mode=args.mode, alpha=args.alpha,
                 subwords=args.subwords, min_n=args.min_n, max_n=args.max_n, buckets=args.buckets,
                 walks_per_node=args.walks_per_node, walk_length=args.walk_length, seed=args.seed,
-                events=events, progress=progress,
+                events=events, checkpoint_dir=args.checkpoint_dir, progress=progress,
                 name=args.name or os.path.basename(os.path.abspath(args.out)))
-        except (CorpusError, GraphError, ValueError) as exc:
+        except (CorpusError, GraphError, CheckpointError, ValueError) as exc:
             raise UsageError(str(exc)) from None
         try:
             path = wv.save(args.out, dtype="float16" if args.float16 else "float32")

@@ -117,9 +117,13 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
                        walks_per_node: int = DEFAULT_WALKS_PER_NODE,
                        walk_length: int = DEFAULT_WALK_LENGTH, batch_words: int | None = None,
                        seed: int = 1, events: str | os.PathLike | None = None,
-                       checkpoint_dir: str | os.PathLike | None = None,
+                       checkpoint_dir: str | os.PathLike | None = None, checkpoint_every: int = 0,
                        progress: bool | None = True, name: str = "word2vec") -> WordVectors:
     """Train word/concept vectors on ``corpus`` (+ walks over ``graph``); see module doc.
+
+    ``checkpoint_dir``: checkpoints go there (every ``checkpoint_every`` batches and
+    at each epoch's end) and a rerun with the same arguments resumes from the
+    latest one; single-threaded with a seed, the result equals an uninterrupted run.
 
     Raises ``ValueError`` for bad settings and :class:`CorpusError` for a
     missing/empty corpus (both carry a one-line message fit for the CLI).
@@ -160,7 +164,8 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
                             sample=sample, mode=mode, threads=threads, seed=seed,
                             subwords=subwords, min_n=min_n, max_n=max_n, buckets=buckets)
         trainer = Trainer(task, epochs=epochs, schedule=LinearDecay(alpha, min_alpha), seed=seed,
-                          checkpoint_dir=checkpoint_dir, events=events, progress=progress,
+                          checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+                          events=events, progress=progress,
                           desc=f"train {mode}", unit="words")
         result = trainer.fit()
         settings.update({"seconds": round(result.seconds, 3), "final_loss": result.loss,
