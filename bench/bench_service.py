@@ -272,7 +272,7 @@ def bench_chroma(args, vectors: np.ndarray, vec_path: str, work: str) -> None:
                         "n_results": args.k + 1, "include": ["distances"]}
                 if where:
                     body["where"] = where
-                bodies.append("[[" + json.dumps(body) + "]]")
+                bodies.append("[==[" + json.dumps(body) + "]==]")  # JSON holds "]]"
             script = WRK_POST_SCRIPT % {"bodies": ",".join(bodies), "seed": 7, "path": path}
             if shutil.which("wrk") and not args.python_load:
                 show(name, run_wrk(url, script, args.duration, args.connections, work))

@@ -60,17 +60,20 @@ def start_server(model: str, data: str, log_path: str, env_extra: dict | None = 
     url = f"http://127.0.0.1:{port}"
     server = Server(url, proc, data, model, log_path)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
-        try:
-            if requests.get(url + "/health", timeout=2).status_code == 200:
-                return server
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"server did not answer within {timeout} s:\n{server.log()}")
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
+            try:
+                if requests.get(url + "/health", timeout=5).status_code == 200:
+                    return server
+            except requests.RequestException:  # not listening yet, or slow under load
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not answer within {timeout} s:\n{server.log()}")
+    except BaseException:
+        stop_server(server)  # never leave a server behind
+        raise
 
 
 def stop_server(server: Server, sig: int = signal.SIGTERM) -> int:
