@@ -66,3 +66,30 @@ def test_ngram_hashes_cover_character_ngrams_of_the_padded_word():
     assert ptr[2] - ptr[1] == 0
     again = ngram_buckets(["xcat"], 3, 6, 1_000_000)[1]
     assert len(set(ids[:5]) & set(again)) == 3  # cat, at>, cat> shared
+
+
+def test_phrases_join_collocations_and_leave_chance_pairs():
+    from world2vec.embeddings.phrases import Phrases
+
+    rng = np.random.default_rng(0)
+    filler = [f"w{i}" for i in range(20)]
+    sentences = []
+    for _ in range(2000):
+        s = list(rng.choice(filler, 6))
+        s.insert(int(rng.integers(0, 6)), "new")
+        s.insert(s.index("new") + 1, "york")
+        sentences.append(s)
+    ph = Phrases(min_count=5, threshold=5).learn(sentences)
+    assert ("new", "york") in ph.phrases
+    assert ph.apply(["i", "love", "new", "york", "w1", "w2"]) == ["i", "love", "new_york", "w1", "w2"]
+    assert not any(a.startswith("w") and b.startswith("w") for a, b in ph.phrases)
+
+
+def test_training_with_phrases_learns_the_joined_token():
+    from world2vec.embeddings.word2vec import train_word_vectors
+
+    lines = ["we flew to new york last week", "new york is a big city",
+             "the new car is red", "york is old"] * 60
+    wv = train_word_vectors(lines, phrases=True, phrase_threshold=1.0, dim=8, epochs=1,
+                            min_count=5, threads=1, progress=False, subwords=False)
+    assert "new_york" in wv and wv.settings["phrases"] >= 1

@@ -24,7 +24,7 @@ import os
 import tempfile
 from array import array
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -174,9 +174,12 @@ def encode_corpus(source, graph: RelationGraph | None = None, *, tokenizer: Toke
                   min_count: int = 5, max_vocab: int | None = None,
                   walks_per_node: int = 10, walk_length: int = 8, seed: int = 1,
                   batch_words: int = 100_000, workdir: str | None = None,
-                  progress: bool | None = None) -> tuple[EncodedCorpus, Vocab]:
+                  progress: bool | None = None,
+                  transform: Callable[[list[str]], list[str]] | None = None,
+                  ) -> tuple[EncodedCorpus, Vocab]:
     """Read ``source`` once (plus walks over ``graph``) and build the vocabulary.
 
+    ``transform`` rewrites each sentence's tokens (e.g. joining phrases).
     Raises :class:`CorpusError` for a missing or empty corpus, or when no word
     reaches ``min_count``.
     """
@@ -194,6 +197,8 @@ def encode_corpus(source, graph: RelationGraph | None = None, *, tokenizer: Toke
         with Progress(desc="reading corpus", unit="sentences", enabled=progress) as bar:
             for sentence in iter_sentences(source):
                 toks = tokenizer.tokens_of(sentence)
+                if transform is not None and toks:
+                    toks = transform(toks)
                 if toks:
                     writer.add([setdefault(t, len(index)) for t in toks])
                 bar.update(1)

@@ -22,6 +22,10 @@ Subwords (``subwords=True``): each word's input vector is the mean of its own
 row and its hashed character n-gram rows (fastText); the final word vector is
 that mean, and the n-gram rows are kept so unseen words can be synthesised.
 ``buckets`` sets the n-gram table size (small for a shipped model).
+
+Phrases (``phrases=True``): an extra pass learns collocations (word2phrase
+scoring, see ``phrases``) and joins them ("new york" -> "new_york") before
+training, so text tokens meet the graph's multiword concepts.
 """
 
 from __future__ import annotations
@@ -32,9 +36,10 @@ from typing import Iterable
 
 import numpy as np
 
-from world2vec.embeddings.corpus import CorpusError, EncodedCorpus, encode_corpus
+from world2vec.embeddings.corpus import CorpusError, EncodedCorpus, encode_corpus, iter_sentences
 from world2vec.embeddings.graph_walks import (DEFAULT_WALK_LENGTH, DEFAULT_WALKS_PER_NODE,
                                               RelationGraph)
+from world2vec.embeddings.phrases import Phrases
 from world2vec.embeddings.subwords import input_rows, ngram_buckets
 from world2vec.embeddings.tokenizer import Tokenizer
 from world2vec.embeddings.vectors import WordVectors
@@ -115,7 +120,8 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
                        min_alpha: float = 0.0001, subwords: bool = True, min_n: int = 3,
                        max_n: int = 6, buckets: int = 200_000, lowercase: bool = True,
                        walks_per_node: int = DEFAULT_WALKS_PER_NODE,
-                       walk_length: int = DEFAULT_WALK_LENGTH, batch_words: int | None = None,
+                       walk_length: int = DEFAULT_WALK_LENGTH, phrases: bool = False,
+                       phrase_threshold: float = 10.0, batch_words: int | None = None,
                        seed: int = 1, events: str | os.PathLike | None = None,
                        checkpoint_dir: str | os.PathLike | None = None, checkpoint_every: int = 0,
                        progress: bool | None = True, name: str = "word2vec") -> WordVectors:
@@ -147,10 +153,15 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
             raise CorpusError(f"graph file not found: {graph}")
         rel_graph = RelationGraph.read(graph, tokenizer)
     batch_words = batch_words or 100_000 * threads
+    phraser = None
+    if phrases:
+        # One extra streamed pass: learn collocations, then join them while encoding.
+        phraser = Phrases(min_count=min_count, threshold=phrase_threshold).learn(
+            tokenizer.tokens_of(s) for s in iter_sentences(corpus))
     encoded, vocab = encode_corpus(corpus, rel_graph, tokenizer=tokenizer, min_count=min_count,
                                    max_vocab=max_vocab, walks_per_node=walks_per_node,
                                    walk_length=walk_length, seed=seed, batch_words=batch_words,
-                                   progress=progress)
+                                   progress=progress, transform=phraser)
     settings = {"mode": mode, "dim": dim, "window": window, "negative": negative,
                 "min_count": min_count, "max_vocab": max_vocab, "sample": sample,
                 "epochs": epochs, "alpha": alpha, "min_alpha": min_alpha, "threads": threads,
@@ -158,7 +169,8 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
                 "walks_per_node": walks_per_node, "walk_length": walk_length,
                 "corpus_tokens": encoded.stats.text_tokens,
                 "corpus_sentences": encoded.stats.text_sentences,
-                "walk_tokens": encoded.stats.walk_tokens}
+                "walk_tokens": encoded.stats.walk_tokens,
+                "phrases": len(phraser) if phraser is not None else None}
     try:
         task = Word2VecTask(encoded, vocab, dim=dim, window=window, negative=negative,
                             sample=sample, mode=mode, threads=threads, seed=seed,
