@@ -43,7 +43,12 @@ from world2vec.embeddings.reverse_dictionary import ReverseDictionaryEncoder, ra
 from world2vec.embeddings.sif import SIFEncoder
 from world2vec.embeddings.subword_fill import fit_ngram_vectors
 from world2vec.embeddings.vectors import WordVectors
-from world2vec.embeddings.word2vec import train_word_vectors
+from world2vec.embeddings.corpus import encode_corpus
+from world2vec.embeddings.graph_walks import RelationGraph
+from world2vec.embeddings.tokenizer import Tokenizer
+from world2vec.embeddings.word2vec import Word2VecTask
+from world2vec.engine.schedules import LinearDecay
+from world2vec.engine.trainer import Trainer
 from world2vec.embeddings.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
 from world2vec.embeddings.gcide import DEFAULT_GCIDE_DICT
 
@@ -108,10 +113,7 @@ def build(args: argparse.Namespace) -> dict:
     log(f"corpus: {summary.lines} lines, {summary.tokens} tokens; graph: {n_triples} triples")
 
     events = os.path.join(work, "events.jsonl")
-    wv = train_word_vectors(corpus_path, graph=graph_path, dim=args.dim, epochs=args.epochs,
-                            window=args.window, negative=args.negative, min_count=args.min_count,
-                            max_vocab=args.max_vocab, threads=args.threads, seed=args.seed,
-                            subwords=False, events=events, progress=True, name="world2vec-default")
+    wv = train_vectors(corpus_path, graph_path, args, events)
     log(f"fitting {args.buckets} character n-gram buckets for unseen words")
     ngrams = fit_ngram_vectors(wv.words, wv.normed, args.buckets)
     wv = WordVectors(wv.words, wv.vectors, wv.counts, ngrams=ngrams, name=wv.name,
@@ -124,9 +126,11 @@ def build(args: argparse.Namespace) -> dict:
     pairs = [(d.text, d.headword) for d in wordnet_definitions(synsets.values())]
     if args.gcide:
         pairs += [(d.text, d.headword) for d in gcide_definitions(args.gcide)]
-    train = [(t, h) for t, h in pairs if not is_held_out(h, HELD_OUT_PERCENT)]
-    held = [(t, h) for t, h in pairs if is_held_out(h, HELD_OUT_PERCENT) and h in wv]
+    train = [(t, h) for t, h in pairs if not is_held_out(h, HELD_OUT_PERCENT) and h in wv]
     rng = np.random.default_rng(args.seed)
+    if len(train) > args.rd_pairs:
+        train = [train[i] for i in sorted(rng.choice(len(train), args.rd_pairs, replace=False))]
+    held = [(t, h) for t, h in pairs if is_held_out(h, HELD_OUT_PERCENT) and h in wv]
     if len(held) > 1000:
         held = [held[i] for i in sorted(rng.choice(len(held), 1000, replace=False))]
     sif = SIFEncoder(wv).fit([t for t, _ in train], seed=args.seed)
@@ -196,6 +200,52 @@ def build(args: argparse.Namespace) -> dict:
     return report
 
 
+def train_vectors(corpus_path: str, graph_path: str, args: argparse.Namespace,
+                  events: str) -> WordVectors:
+    """Skip-gram on text + walks with the word-vector layer's task and the engine's Trainer.
+
+    Why not ``train_word_vectors``: the default model may keep the *context* vectors
+    too (``--vectors input+context``: unit(w) + unit(c), Levy et al. 2015), which adds
+    first-order co-occurrence ("dogs and cats") to the taxonomic similarity that
+    dictionary text and WordNet walks give; the public trainer returns input vectors only.
+    """
+    tokenizer = Tokenizer()
+    graph = RelationGraph.read(graph_path, tokenizer)
+    encoded, vocab = encode_corpus(corpus_path, graph, tokenizer=tokenizer,
+                                   min_count=args.min_count, max_vocab=args.max_vocab,
+                                   walks_per_node=args.walks, walk_length=8, seed=args.seed,
+                                   batch_words=50_000 * args.threads, progress=True)
+    settings = {"mode": "skipgram", "dim": args.dim, "window": args.window,
+                "negative": args.negative, "min_count": args.min_count,
+                "max_vocab": args.max_vocab, "sample": 1e-3, "epochs": args.epochs,
+                "alpha": 0.025, "min_alpha": 0.0001, "threads": args.threads, "seed": args.seed,
+                "walks_per_node": args.walks, "walk_length": 8, "vectors": args.vectors,
+                "corpus_tokens": encoded.stats.text_tokens,
+                "walk_tokens": encoded.stats.walk_tokens}
+    try:
+        task = Word2VecTask(encoded, vocab, dim=args.dim, window=args.window,
+                            negative=args.negative, sample=1e-3, mode="skipgram",
+                            threads=args.threads, seed=args.seed, subwords=False, min_n=3,
+                            max_n=6, buckets=1)
+        result = Trainer(task, epochs=args.epochs, schedule=LinearDecay(0.025, 0.0001),
+                         seed=args.seed, events=events, progress=True, desc="train skipgram",
+                         unit="words").fit()
+        settings.update({"seconds": round(result.seconds, 1), "final_loss": result.loss,
+                         "words_per_second": round(result.work / max(result.seconds, 1e-9))})
+        vectors = task.syn0[:len(vocab)].copy()
+        if args.vectors == "input+context":
+            vectors = _unit_rows(vectors) + _unit_rows(task.syn1)
+    finally:
+        encoded.close()
+    return WordVectors(vocab.words, vectors.astype(np.float32), vocab.counts,
+                       name="world2vec-default", settings=settings, tokenizer=tokenizer,
+                       events_path=events)
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
 def quality(wv: WordVectors, data_dir: str) -> dict:
     """Targets of issue #3 plus the public benchmarks (evaluation only)."""
     from world2vec.embeddings.evaluation import evaluate_analogies, evaluate_similarity
@@ -239,9 +289,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--max-vocab", type=int, default=60000)
     p.add_argument("--buckets", type=int, default=20000)
+    p.add_argument("--walks", type=int, default=5, help="random walks per graph node")
+    p.add_argument("--vectors", choices=("input", "input+context"), default="input+context",
+                   help="keep input vectors, or add the context vectors (w + c)")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--rd-epochs", type=int, default=3)
-    p.add_argument("--objects", type=int, default=30000)
+    p.add_argument("--rd-epochs", type=int, default=2)
+    p.add_argument("--rd-pairs", type=int, default=150000,
+                   help="at most this many (definition, headword) pairs train the encoder")
+    p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--seed", type=int, default=1)
     return p.parse_args(argv)
 
