@@ -135,10 +135,17 @@ def test_memories_add_get_search_similar_delete(url, auth, fmt):
     assert resp.status_code == 200 and body["results"][0]["id"].endswith("raw")
 
     resp, body = call(url, "GET", "/similar", fmt, params={"id": prefix + "pets", "k": 3,
-                                                          "kind": "fact"})
+                                                          "kind": "fact", "project": "1"})
     assert resp.status_code == 200
     assert prefix + "pets" not in ids(body["results"])
     assert all(r["kind"] == "fact" for r in body["results"])
+    assert len(body["projection"]["points"]) == len(body["results"])
+
+    # a concept query with a kind searches the memory instead of the vocabulary
+    resp, body = call(url, "GET", "/similar", fmt, params={"concept": "puppy", "k": 1,
+                                                          "kind": "fact"})
+    assert resp.status_code == 200
+    assert body["results"][0]["text"] == "a dog and a puppy"
 
     resp, body = call(url, "DELETE", f"/memories/{prefix}war", fmt, headers=auth)
     assert resp.status_code == 200 and body["deleted"] is True

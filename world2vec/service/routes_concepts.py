@@ -61,7 +61,7 @@ def similar():
             raise NotFound(f"no stored memory has id {value!r}", slug="unknown-id", id=value)
         vec = np.asarray(item.vector, dtype=np.float32)
         answer["results"] = _search_memory(st, vec, k, _memory_filter(kind, flt), exclude=[value])
-        points = [_stored_vector(st, r["id"]) for r in answer["results"]]
+        points = [_stored_vector(st, r["id"]) for r in answer["results"]] if project else None
     else:
         if source == "concept":
             vec, synthesized = st.concept_vector(value)
@@ -73,7 +73,8 @@ def similar():
             exclude = []
         if kind not in (None, "concept") or flt is not None:
             answer["results"] = _search_memory(st, vec, k, _memory_filter(kind, flt), exclude=[])
-            points = [_stored_vector(st, r["id"]) for r in answer["results"]]
+            points = ([_stored_vector(st, r["id"]) for r in answer["results"]] if project
+                      else None)
         else:
             answer["results"] = st.concept_hits(vec, k, exclude)
             points = None
