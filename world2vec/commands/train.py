@@ -59,6 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--buckets", type=pos_int, default=200_000, help="n-gram hash buckets")
     parser.add_argument("--min-n", type=pos_int, default=3)
     parser.add_argument("--max-n", type=pos_int, default=6)
+    parser.add_argument("--phrases", action="store_true",
+                        help="join frequent collocations first (new york -> new_york)")
     parser.add_argument("--walks-per-node", type=pos_int, default=10)
     parser.add_argument("--walk-length", type=pos_int, default=8)
     parser.add_argument("--float16", action="store_true", help="store vectors as float16 (half size)")
@@ -97,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
                 min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
                 epochs=args.epochs, threads=args.threads, mode=args.mode, alpha=args.alpha,
                 subwords=args.subwords, min_n=args.min_n, max_n=args.max_n, buckets=args.buckets,
-                walks_per_node=args.walks_per_node, walk_length=args.walk_length, seed=args.seed,
+                walks_per_node=args.walks_per_node, walk_length=args.walk_length,
+                phrases=args.phrases, seed=args.seed,
                 events=events, checkpoint_dir=args.checkpoint_dir, progress=progress,
                 name=args.name or os.path.basename(os.path.abspath(args.out)))
         except (CorpusError, GraphError, CheckpointError, ValueError) as exc:
