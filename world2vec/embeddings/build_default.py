@@ -179,19 +179,17 @@ def build(args: argparse.Namespace) -> dict:
     log(f"quality: {json.dumps(report['quality'])}")
 
     target = os.path.abspath(args.out)
+    extra = {"build.json": report}
     if os.path.exists(target) and os.listdir(target):
         if not args.replace:
             raise SystemExit(f"{target} exists; pass --replace to rebuild it")
         staging = target + ".new"
         shutil.rmtree(staging, ignore_errors=True)
-        model.save(staging)
+        model.save(staging, extra_json=extra)
         shutil.rmtree(target)
         os.rename(staging, target)
     else:
-        model.save(target)
-    with open(os.path.join(target, "build.json"), "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=2)
-        f.write("\n")
+        model.save(target, extra_json=extra)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
     report["size_bytes"] = size
     log(f"wrote {target} ({size / 1e6:.1f} MB) in {report['seconds']} s")

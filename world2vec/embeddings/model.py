@@ -105,8 +105,13 @@ class Model:
         return self.objects.encode(objects)
 
     # -- files ---------------------------------------------------------------------
-    def save(self, path: str, dtype: str = "float16") -> str:
-        """Write a new, complete model directory (atomically: staged, then renamed)."""
+    def save(self, path: str, dtype: str = "float16",
+             extra_json: dict[str, dict] | None = None) -> str:
+        """Write a new, complete model directory (atomically: staged, then renamed).
+
+        ``extra_json`` adds files such as ``build.json`` (name -> JSON object) before
+        the directory appears, so a model directory is never edited after the fact.
+        """
         path = os.path.abspath(path)
         if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
             raise FileExistsError(f"{path} already exists and is not empty "
@@ -142,6 +147,12 @@ class Model:
                 f.write("\n")
                 f.flush()
                 os.fsync(f.fileno())
+            for name, obj in (extra_json or {}).items():
+                if os.sep in name or not name.endswith(".json"):
+                    raise ValueError(f"extra file name must be a plain *.json name: {name!r}")
+                with open(os.path.join(inner, name), "w", encoding="utf-8") as f:
+                    json.dump(obj, f, indent=2)
+                    f.write("\n")
             if os.path.isdir(path):
                 os.rmdir(path)
             os.rename(inner, path)
