@@ -223,3 +223,21 @@ def test_writes_need_the_key_reads_do_not(url):
     assert requests.post(url + "/encode", json={"texts": ["a cat"]}, timeout=10).status_code == 200
     assert requests.post(url + "/filter", json={"items": ["a cat"], "allow": ["cat"]},
                          timeout=10).status_code == 200
+
+
+def _chunks(*parts: bytes, repeat: int = 1):
+    head, middle, tail = parts
+    yield head
+    for _ in range(repeat):
+        yield middle
+    yield tail
+
+
+def test_chunked_bodies_are_read_whole_and_refused_past_the_limit(url, auth):
+    """A body without Content-Length (chunked) gets the same treatment: read, or 413."""
+    ok = requests.post(url + "/search", data=_chunks(b'{"text": ', b'"a cat"', b', "k": 2}'),
+                       headers={"Content-Type": "application/json"}, timeout=30)
+    assert ok.status_code == 200 and len(ok.json()["results"]) <= 2
+    big = _chunks(b'{"items": [], "pad": "', b"x" * (1 << 20), b'"}', repeat=33)
+    assert_problem(requests.post(url + "/memories", data=big, timeout=60,
+                                 headers={"Content-Type": "application/json", **auth}), 413)

@@ -19,7 +19,8 @@ from typing import Any
 
 import msgpack
 import numpy as np
-from flask import Request, Response
+from flask import Request, Response, current_app
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from world2vec.service.errors import ApiError, BadRequest
 
@@ -43,7 +44,7 @@ def decode_body(request: Request) -> dict:
     An empty body is an empty object, so ``POST /search`` with no body reports the
     missing parameter by name instead of a parse error.
     """
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    raw = _read_body(request)
     mimetype = request.mimetype
     if not raw:
         return {}
@@ -71,6 +72,31 @@ def decode_body(request: Request) -> dict:
     if not isinstance(obj, dict):
         raise BadRequest(f"the body must be an object, got {type_name(obj)}", slug="malformed-body")
     return obj
+
+
+def _read_body(request: Request) -> bytes:
+    """The raw body, 413 past the configured limit - also for chunked uploads.
+
+    Werkzeug refuses a declared Content-Length over the limit, but a chunked body
+    (no Content-Length) is silently cut at the limit, which would turn into a
+    misleading "malformed JSON"; so such a body is read here, one byte past the limit.
+    """
+    if request.content_length is not None:
+        return request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    chunks, size = [], 0
+    while True:
+        chunk = stream.read(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise RequestEntityTooLarge(f"the body is larger than {limit // (1024 * 1024)} MiB")
+    return b"".join(chunks)
 
 
 def _check_finite(obj: Any, depth: int = 0) -> None:
