@@ -170,3 +170,12 @@ def test_an_interrupted_run_resumes_to_the_same_vectors(tmp_path, monkeypatch):
     resumed = train_word_vectors(corpus, subwords=False, checkpoint_dir=ckpt, checkpoint_every=3,
                                  **settings)
     assert np.array_equal(straight.vectors, resumed.vectors)
+
+
+def test_input_plus_context_vectors_are_offered():
+    wv = train_word_vectors(shared_context_corpus(n=500), subwords=False, vectors="input+context",
+                            **FAST)
+    assert wv.settings["vectors"] == "input+context"
+    assert wv.most_similar(["cat"], k=1)[0][0] == "dog"
+    with pytest.raises(ValueError, match="vectors"):
+        train_word_vectors(["a b"], vectors="output", **FAST)

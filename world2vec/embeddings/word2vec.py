@@ -23,6 +23,10 @@ row and its hashed character n-gram rows (fastText); the final word vector is
 that mean, and the n-gram rows are kept so unseen words can be synthesised.
 ``buckets`` sets the n-gram table size (small for a shipped model).
 
+``vectors="input+context"`` returns unit(input) + unit(output) rows (Levy et
+al. 2015), adding first-order co-occurrence to the similarity; the default
+returns the input vectors as word2vec does.
+
 Phrases (``phrases=True``): an extra pass learns collocations (word2phrase
 scoring, see ``phrases``) and joins them ("new york" -> "new_york") before
 training, so text tokens meet the graph's multiword concepts.
@@ -106,6 +110,10 @@ class Word2VecTask:
         return (sums / np.diff(self.sub_ptr)[:, None]).astype(np.float32)
 
 
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
 def _check(name: str, value, low, high=None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low \
             or (high is not None and value > high):
@@ -121,7 +129,7 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
                        max_n: int = 6, buckets: int = 200_000, lowercase: bool = True,
                        walks_per_node: int = DEFAULT_WALKS_PER_NODE,
                        walk_length: int = DEFAULT_WALK_LENGTH, phrases: bool = False,
-                       phrase_threshold: float = 10.0, batch_words: int | None = None,
+                       phrase_threshold: float = 10.0, vectors: str = "input", batch_words: int | None = None,
                        seed: int = 1, events: str | os.PathLike | None = None,
                        checkpoint_dir: str | os.PathLike | None = None, checkpoint_every: int = 0,
                        progress: bool | None = True, name: str = "word2vec") -> WordVectors:
@@ -134,6 +142,8 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
     Raises ``ValueError`` for bad settings and :class:`CorpusError` for a
     missing/empty corpus (both carry a one-line message fit for the CLI).
     """
+    if vectors not in ("input", "input+context"):
+        raise ValueError("vectors must be 'input' or 'input+context'")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     for key, value, low in (("dim", dim, 1), ("window", window, 1), ("negative", negative, 1),
@@ -165,7 +175,8 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
     settings = {"mode": mode, "dim": dim, "window": window, "negative": negative,
                 "min_count": min_count, "max_vocab": max_vocab, "sample": sample,
                 "epochs": epochs, "alpha": alpha, "min_alpha": min_alpha, "threads": threads,
-                "seed": seed, "subwords": subwords, "graph": os.fspath(graph) if graph else None,
+                "seed": seed, "subwords": subwords, "vectors": vectors,
+                "graph": os.fspath(graph) if graph else None,
                 "walks_per_node": walks_per_node, "walk_length": walk_length,
                 "corpus_tokens": encoded.stats.text_tokens,
                 "corpus_sentences": encoded.stats.text_sentences,
@@ -182,10 +193,12 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
         result = trainer.fit()
         settings.update({"seconds": round(result.seconds, 3), "final_loss": result.loss,
                          "words_per_second": round(result.work / max(result.seconds, 1e-9))})
-        vectors = task.word_vectors()
+        final = task.word_vectors()
+        if vectors == "input+context":
+            final = _unit_rows(final) + _unit_rows(task.syn1)
         ngrams = task.syn0[len(vocab):].copy() if subwords else None
     finally:
         encoded.close()
-    return WordVectors(vocab.words, vectors, vocab.counts, ngrams=ngrams, min_n=min_n,
+    return WordVectors(vocab.words, final, vocab.counts, ngrams=ngrams, min_n=min_n,
                        max_n=max_n, name=name, settings=settings, tokenizer=tokenizer,
                        events_path=os.fspath(events) if events else None)
