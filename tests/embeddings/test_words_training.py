@@ -176,6 +176,8 @@ def test_input_plus_context_vectors_are_offered():
     wv = train_word_vectors(shared_context_corpus(n=500), subwords=False, vectors="input+context",
                             **FAST)
     assert wv.settings["vectors"] == "input+context"
-    assert wv.most_similar(["cat"], k=1)[0][0] == "dog"
+    # first-order (co-occurrence) similarity joins in: cat's own context words rank high
+    top = {w for w, _ in wv.most_similar(["cat"], k=7)}
+    assert top == {"dog", "fur", "purr", "vet", "leash", "bowl", "paws"}
     with pytest.raises(ValueError, match="vectors"):
         train_word_vectors(["a b"], vectors="output", **FAST)
