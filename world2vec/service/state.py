@@ -9,6 +9,7 @@ whichever route met it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any, Iterable
 
@@ -32,6 +33,7 @@ class ServiceState:
         self.metrics = Metrics()
         self.started_at = time.time()
         self._reader = None
+        self._reader_lock = threading.Lock()
 
     @property
     def dim(self) -> int:
@@ -40,9 +42,10 @@ class ServiceState:
     @property
     def reader(self) -> Any:
         """The memory-network reader, built on first use (it pulls in the engine)."""
-        if self._reader is None:
-            from world2vec.memory import MemoryReader
-            self._reader = MemoryReader(self.store, self.model.encode_texts)
+        with self._reader_lock:  # two first requests at once must not build two readers
+            if self._reader is None:
+                from world2vec.memory import MemoryReader
+                self._reader = MemoryReader(self.store, self.model.encode_texts)
         return self._reader
 
     def close(self) -> None:
