@@ -9,6 +9,7 @@ whichever route met it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any, Iterable
@@ -21,6 +22,8 @@ from world2vec.service.errors import ApiError, BadRequest, NotFound
 from world2vec.service.metrics import Metrics
 
 log = logging.getLogger("world2vec.service")
+
+READER_FILE = "reader.npz"  # optional trained MemoryReader parameters in a model directory
 
 
 class ServiceState:
@@ -45,7 +48,11 @@ class ServiceState:
         with self._reader_lock:  # two first requests at once must not build two readers
             if self._reader is None:
                 from world2vec.memory import MemoryReader
-                self._reader = MemoryReader(self.store, self.model.encode_texts)
+                reader = MemoryReader(self.store, self.model.encode_texts)
+                trained = os.path.join(getattr(self.model, "path", None) or "", READER_FILE)
+                if getattr(self.model, "path", None) and os.path.isfile(trained):
+                    reader.load(trained)  # parameters trained for this model, if shipped
+                self._reader = reader
         return self._reader
 
     def close(self) -> None:
