@@ -10,7 +10,6 @@ import msgpack
 import pytest
 import requests
 
-from wire import call
 
 PROBLEM = "application/problem+json"
 

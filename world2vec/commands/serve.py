@@ -22,7 +22,6 @@ from typing import Any
 
 from world2vec.cli import UsageError
 
-WORKER_BOOT_ERROR = 3  # gunicorn's exit code for "the worker could not start"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

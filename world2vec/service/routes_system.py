@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
-from flask import Blueprint, Response, current_app, request, send_from_directory
+from flask import Blueprint, Response, current_app, send_from_directory
 
 from world2vec.service.openapi import openapi_document
 from world2vec.service.routes_concepts import reply, state
@@ -35,7 +36,7 @@ def metrics():
                ("world2vec_model_words", "Concepts in the model's vocabulary.", {},
                 float(len(st.model.words))),
                ("world2vec_uptime_seconds", "Seconds since this process started serving.", {},
-                __import__("time").time() - st.started_at)]
+                time.time() - st.started_at)]
         if "wal_bytes" in stats:
             out.append(("world2vec_wal_bytes", "Bytes in the memory's write-ahead log.", {},
                         float(stats["wal_bytes"])))
