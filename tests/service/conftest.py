@@ -37,7 +37,7 @@ def free_port() -> int:
 class Server:
     url: str
     proc: subprocess.Popen
-    data: str
+    data: str | None
     model: str
     log_path: str
 
@@ -46,17 +46,22 @@ class Server:
             return fh.read()
 
 
-def start_server(model: str, data: str, log_path: str, env_extra: dict | None = None,
-                 extra_args: tuple[str, ...] = (), timeout: float = 90.0) -> Server:
+def start_server(model: str, data: str | None, log_path: str, env_extra: dict | None = None,
+                 extra_args: tuple[str, ...] = (), timeout: float = 90.0,
+                 cwd: str | None = None) -> Server:
+    """Start ``world2vec serve``; an empty ``model`` / ``data`` leaves that flag out."""
     port = free_port()
     env = {**os.environ, "WORLD2VEC_API_KEY": API_KEY, **(env_extra or {})}
-    args = [sys.executable, "-c", LAUNCH, "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--data", data, "--workers", "4", *extra_args]
+    for name in ("WORLD2VEC_MODEL", "WORLD2VEC_DATA"):
+        env.pop(name, None)
+    args = [sys.executable, "-c", LAUNCH, "serve", "--port", str(port), *extra_args]
+    if data:
+        args += ["--data", data, "--workers", "4"]
     if model:
         args += ["--model", model]
     log = open(log_path, "w")
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True)
+                            start_new_session=True, cwd=cwd)
     url = f"http://127.0.0.1:{port}"
     server = Server(url, proc, data, model, log_path)
     deadline = time.monotonic() + timeout

@@ -119,11 +119,12 @@ def test_concurrent_writers_and_readers_see_whole_batches(url, auth):
 @pytest.mark.skipif(not os.path.isfile(os.path.join(DEFAULT_MODEL_DIR, "manifest.json")),
                     reason="the bundled default model is not built in this checkout yet")
 def test_serve_with_no_model_argument_serves_the_bundled_model(tmp_path):
-    srv = start_server("", str(tmp_path / "world2vec-data"), str(tmp_path / "log"),
-                       timeout=180)
+    """DESIGN.md: no arguments (but a free port) -> the bundled model, ./world2vec-data."""
+    srv = start_server("", None, str(tmp_path / "log"), timeout=240, cwd=str(tmp_path))
     try:
         health = requests.get(srv.url + "/health", timeout=10).json()
         assert health["status"] == "ok" and health["dim"] > 0 and health["items"] == 0
+        assert (tmp_path / "world2vec-data").is_dir()
         r = requests.get(srv.url + "/similar", params={"concept": "cat", "k": 10}, timeout=30)
         assert r.status_code == 200 and len(r.json()["results"]) == 10
         assert "cat" not in [hit["id"] for hit in r.json()["results"]]
