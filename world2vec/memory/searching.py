@@ -1,6 +1,7 @@
 """How one query runs: compiled filter masks (cached) and the choice of path.
 
 Paths, by how many rows a query may return (``eligible``):
+  * a cached filter seen before with <= EXACT_SUBSET rows: its own small exact index;
   * few (<= GATHER_ROWS): gather those rows and score them exactly (numpy);
   * no approximate index, or an index but a selective filter (under EXACT_FRACTION of
     the rows): the exact FAISS index with an ``IDSelectorBitmap`` (FAISS skips the
@@ -38,13 +39,33 @@ EXACT_FRACTION = 0.02        # with an approximate index: below this selectivity
 CACHE_SIZE = 32
 
 
+SUBSET_BYTES = 8 << 20       # a cached filter may keep a contiguous copy of its rows up to this
+
+
 @dataclass
 class RowMask:
-    """Rows a query may return: ``mask`` over all rows, their count, FAISS bitmap."""
+    """Rows a query may return: ``mask`` over all rows, their count, FAISS bitmap.
+
+    A cached mask used a second time with few enough rows keeps a small exact index
+    of just its rows (``subset``): the same filter then costs a scan of the eligible
+    vectors only, contiguous in memory, with exact results.
+    """
 
     mask: np.ndarray
     eligible: int
     _bits: np.ndarray | None = field(default=None, repr=False)
+    uses: int = 0
+    _subset: tuple | None = field(default=None, repr=False)
+
+    def subset(self, vectors: np.ndarray) -> tuple | None:
+        self.uses += 1
+        if self._subset is None and self.uses >= 2 \
+                and self.eligible * vectors.shape[1] * 4 <= SUBSET_BYTES:
+            rows = np.flatnonzero(self.mask)
+            index = faiss.IndexFlatIP(vectors.shape[1])
+            index.add(np.ascontiguousarray(vectors[rows]))
+            self._subset = (index, rows)
+        return self._subset
 
     @property
     def bits(self) -> np.ndarray:
@@ -108,6 +129,13 @@ def search_rows(store: "MemoryStore", query: np.ndarray, k: int, rows: RowMask |
     eligible = n if rows is None else rows.eligible
     if eligible == 0:
         return [], []
+    if rows is not None and eligible <= EXACT_SUBSET:
+        cached = rows.subset(store._vectors_view())
+        if cached is not None:
+            index, subset_rows = cached
+            scores, ids = index.search(query, min(k, eligible))
+            keep = ids[0] >= 0
+            return subset_rows[ids[0][keep]].tolist(), scores[0][keep].tolist()
     if rows is not None and eligible <= GATHER_ROWS:
         return exact_subset(store._vectors_view(), query, k, np.flatnonzero(rows.mask))
     ann = store.ann
