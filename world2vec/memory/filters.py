@@ -149,8 +149,8 @@ def _parse_payload_clause(name: str, spec: Any) -> PayloadClause:
     ranged = [op for op in RANGE_OPS if op in spec]
     kinds = [bool(ranged), "eq" in spec, "ne" in spec, "in" in spec]
     if sum(kinds) > 1:
-        raise ValidationError(f"filter: payload.{name}: combine eq, ne, in and ranges as "
-                              f"separate fields is not possible; use one kind of condition")
+        raise ValidationError(f"filter: payload.{name}: use one kind of condition per field "
+                              f"(eq, ne, in, or a range)")
     if "eq" in spec:
         return PayloadClause(name, "eq", (_scalar(spec["eq"], f"payload.{name}.eq"),))
     if "ne" in spec:

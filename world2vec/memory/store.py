@@ -224,7 +224,8 @@ class MemoryStore:
     def _item(self, row: int, vectors: np.ndarray) -> Item:
         t = self._table
         return Item(id=t.ids[row], kind=t.kinds[row], text=t.texts[row],
-                    vector=vectors[row].copy(), tags=list(t.tags[row]), payload=t.payloads[row],
+                    vector=vectors[row].copy(), tags=list(t.tags[row]),
+                    payload=dict(t.payloads[row]),
                     answer=t.answers[row], created_at=t.created[row])
 
     def get(self, item_id: str) -> Item | None:
