@@ -155,10 +155,18 @@ def test_malformed_bodies_are_400(url, ctype, raw):
 
 
 def test_unsupported_content_type_is_415(url):
-    resp = requests.post(url + "/search", data=b"text=cat",
-                         headers={"Content-Type": "application/x-www-form-urlencoded"},
-                         timeout=10)
+    resp = requests.post(url + "/search", data=b"<text>cat</text>",
+                         headers={"Content-Type": "application/xml"}, timeout=10)
     assert_problem(resp, 415)
+
+
+def test_a_json_body_sent_the_way_curl_d_sends_it_is_read_as_json(url):
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    resp = requests.post(url + "/search", data=b'{"text": "a cat", "k": 1}', headers=form,
+                         timeout=10)
+    assert resp.status_code == 200 and len(resp.json()["results"]) <= 1
+    assert_problem(requests.post(url + "/search", data=b"text=cat", headers=form, timeout=10),
+                   400, "malformed-body")
 
 
 @pytest.mark.parametrize("path,params,name", [

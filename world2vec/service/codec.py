@@ -26,6 +26,9 @@ from world2vec.service.errors import ApiError, BadRequest
 
 JSON = "application/json"
 MSGPACK = "application/msgpack"
+# Bodies read as JSON: curl -d sends form-urlencoded unless told otherwise, and a
+# refusal there would only teach users to add a header; the body must still parse.
+JSON_LIKE = {"", JSON, "text/json", "text/plain", "application/x-www-form-urlencoded"}
 MSGPACK_ALIASES = {"application/msgpack", "application/x-msgpack", "application/vnd.msgpack"}
 
 
@@ -56,7 +59,7 @@ def decode_body(request: Request) -> dict:
             raise BadRequest(f"the body is not valid msgpack: {type(exc).__name__}: {exc}"[:300],
                              slug="malformed-body") from None
         _check_finite(obj)
-    elif mimetype in ("", JSON) or mimetype.endswith("+json"):
+    elif mimetype in JSON_LIKE or mimetype.endswith("+json"):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
