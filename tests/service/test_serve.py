@@ -49,6 +49,7 @@ def test_acknowledged_writes_survive_a_restart_and_a_kill(model_dir, tmp_path):
                                timeout=30).status_code == 200
     finally:
         assert stop_server(srv) == 0  # graceful: snapshot, release the lock
+    assert any(name.startswith("snapshot") for name in os.listdir(data))
     srv = start_server(model_dir, data, str(tmp_path / "log2"))
     try:
         assert requests.get(srv.url + "/health", timeout=10).json()["items"] == 19
