@@ -52,6 +52,8 @@ def test_readme_python_examples_run_as_written(live, tmp_path, monkeypatch, caps
     assert "Health(status='ok'" in out.out
     assert "\nrome " in out.out                        # the filtered search
     assert "Paris ['paris'" in out.out                 # qa answers with the qa item's answer
+    assert "allow football the team scored a late goal" in out.out
+    assert "block war the army attacked the town" in out.out
     assert "{'population': 2100000}" in out.out
     assert "no stored memory has id 'rome'" in out.out
     assert "1200 stored, 0 failed in 3 requests" in out.out
