@@ -123,6 +123,9 @@ def _check_finite(obj: Any, depth: int = 0) -> None:
 def wants_msgpack(request: Request) -> bool:
     """Answer in msgpack when Accept names it (at least as high as JSON), or when the
     request body was msgpack and Accept does not name JSON."""
+    accept = request.headers.get("Accept", "")
+    if not accept or accept == "*/*" or accept == JSON:  # the common cases, decided cheaply
+        return accept != JSON and _is_msgpack(request.mimetype)
     explicit = {value.lower(): q for value, q in request.accept_mimetypes}
     q_msgpack = max(explicit.get(m, 0) for m in MSGPACK_ALIASES)
     q_json = explicit.get(JSON, 0)
@@ -133,20 +136,17 @@ def wants_msgpack(request: Request) -> bool:
     return _is_msgpack(request.mimetype)
 
 
-def _to_json_ready(obj: Any) -> Any:
+def _json_default(obj: Any) -> Any:
+    """numpy values for the C JSON encoder (called only for types it does not know)."""
     if isinstance(obj, np.ndarray):
         return obj.astype(np.float64).tolist() if obj.dtype.kind == "f" else obj.tolist()
-    if isinstance(obj, dict):
-        return {k: _to_json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_to_json_ready(v) for v in obj]
-    if isinstance(obj, (np.floating,)):
+    if isinstance(obj, np.floating):
         return float(obj)
-    if isinstance(obj, (np.integer,)):
+    if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.bool_):
         return bool(obj)
-    return obj
+    raise TypeError(f"cannot encode {type(obj).__name__}")
 
 
 def _msgpack_default(obj: Any) -> Any:
@@ -173,7 +173,7 @@ def encode(obj: Any, msgpack_out: bool, status: int = 200) -> Response:
     if msgpack_out:
         body = msgpack.packb(obj, default=_msgpack_default, use_bin_type=True)
         return Response(body, status=status, mimetype=MSGPACK)
-    text = json.dumps(_to_json_ready(obj), ensure_ascii=False, allow_nan=False)
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, default=_json_default)
     return Response(text, status=status, mimetype=JSON)
 
 
