@@ -66,9 +66,18 @@ def answer_text(item: Item) -> str | None:
 
 
 class MemoryReader:
+    """Answers questions from a MemoryStore (see the module docstring for the model).
+
+    ``encode_texts`` maps a list of texts to unit rows of the store's dimension (the
+    model's ``encode_texts``; the memory never imports the service). The starting
+    fusion weights lean on BM25 (``beta`` 4 vs ``gamma`` 1, on standardised scores):
+    on the Debian FAQ the lexical signal was the stronger one for long answers, and
+    :meth:`train` re-weights both for a given memory and encoder.
+    """
+
     def __init__(self, store, encode_texts: Callable[[Sequence[str]], np.ndarray], hops: int = 2,
-                 candidates: int = 50, lexical: bool = True, gamma: float = 2.0,
-                 beta: float = 2.0, h_decay: float = 1.0) -> None:
+                 candidates: int = 50, lexical: bool = True, gamma: float = 1.0,
+                 beta: float = 4.0, h_decay: float = 1.0) -> None:
         self.store = store
         self.encode_texts = encode_texts
         self.hops = self._check_hops(hops)
