@@ -137,11 +137,12 @@ def _ns_update(h, syn1, target, negative, lr, neu1e, state,
             t = target
             label = 1.0
         else:
+            # One 64-bit draw: high half picks a slot (multiply-shift, no division),
+            # low half decides between the slot and its alias.
             state = _xorshift(state)
-            r = _draw(state)
-            i = np.int64(r % vocab)
-            state = _xorshift(state)
-            if _draw(state) < np.uint64(alias_thr[i]):
+            x = state * np.uint64(2685821657736338717)
+            i = np.int64(((x >> np.uint64(32)) * vocab) >> np.uint64(32))
+            if (x & np.uint64(0xFFFFFFFF)) < np.uint64(alias_thr[i]):
                 t = i
             else:
                 t = np.int64(alias_idx[i])
@@ -213,7 +214,8 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
         for pos in range(n):
             word = buf[pos]
             state = _xorshift(state)
-            b = np.int64(_draw(state) % np.uint64(window))  # dynamic window: shrink by b
+            # dynamic window: shrink by b in [0, window)
+            b = np.int64((_draw(state) * np.uint64(window)) >> np.uint64(32))
             lo = max(pos - window + b, 0)
             hi = min(pos + window - b + 1, n)
             if skipgram:
