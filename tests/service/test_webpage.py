@@ -15,6 +15,9 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from conftest import start_server, stop_server  # noqa: E402
+from world2vec.embeddings.model import DEFAULT_MODEL_DIR  # noqa: E402
+
 os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never download anything
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -88,3 +91,27 @@ def test_expression_query_and_unknown_term_message(browser, url):
     wait.until(lambda d: error.is_displayed() and "mann" in error.text)
     suggestion = browser.find_element(By.CSS_SELECTOR, "#error a.suggestion")
     assert suggestion.text == "man"
+
+
+@pytest.fixture(scope="module")
+def default_url(tmp_path_factory):
+    if not os.path.isfile(os.path.join(DEFAULT_MODEL_DIR, "manifest.json")):
+        pytest.skip("the bundled default model is not built in this checkout yet")
+    root = tmp_path_factory.mktemp("default-page")
+    srv = start_server("", str(root / "data"), str(root / "log"), timeout=240)
+    yield srv.url
+    stop_server(srv)
+
+
+def test_the_page_on_the_bundled_model(browser, default_url):
+    browser.get(default_url + "/")
+    wait = WebDriverWait(browser, 30)
+    box = browser.find_element(By.ID, "query")
+    box.send_keys("cat", Keys.ENTER)
+    wait.until(lambda d: len(_results(d)) == 10)
+    assert "cat" not in _results(browser)
+    assert browser.find_element(By.ID, "projection").get_attribute("data-points") == "11"
+    assert browser.execute_script(INKED_PIXELS, "projection") > 200
+    wait.until(lambda d: int(d.find_element(By.ID, "curves").get_attribute("data-series")) >= 2)
+    assert "loss" in browser.find_element(By.ID, "curves-note").text
+    assert browser.execute_script(INKED_PIXELS, "curves") > 500

@@ -105,8 +105,10 @@ async function run() {
 function drawCurves(scalars) {
   const canvas = $("curves");
   const ctx = canvas.getContext("2d");
+  const first = ["loss", "lr", "throughput"];  // the curves people look for, in this order
+  const rank = (t) => (first.includes(t) ? first.indexOf(t) : first.length);
   const tags = Object.keys(scalars).filter((t) => scalars[t].length > 1)
-    .sort((a, b) => (a === "loss" ? -1 : b === "loss" ? 1 : a.localeCompare(b))).slice(0, 4);
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).slice(0, 3);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   canvas.dataset.series = String(tags.length);
   if (!tags.length) { $("curves-note").textContent = "This model has no training log."; return; }
