@@ -60,11 +60,14 @@ class IndexBuilder:
         if self.background:
             self._event.set()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 5.0) -> None:
+        """Stop the thread; a build still running after ``wait`` seconds is abandoned
+        (it is a daemon thread and will not swap its result into a stopping store), so
+        closing never hangs on a million-vector HNSW build."""
         self._stop = True
         self._event.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(wait)
             self._thread = None
 
     def _loop(self) -> None:
@@ -117,6 +120,8 @@ class IndexBuilder:
             index.add(vectors)
             trained_on = state.trained_on
         with store._rw.write():
+            if self._stop and not force:
+                return
             if store.ann.epoch != state.epoch:
                 self.poke()
                 return
