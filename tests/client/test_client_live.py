@@ -156,6 +156,8 @@ def test_qa_answers_from_stored_memories(client):
          "kind": "qa"},
         {"id": "qa-rome", "text": "rome is the capital of italy", "answer": "Rome", "kind": "qa"},
     ])
+    hit = client.search("capital of france", k=1, filter={"kind": "qa"})[0]
+    assert hit.answer == answers_by_id[hit.id] and hit.kind == "qa"
     answers = client.qa("what is the capital of france", k=2, hops=2)
     assert 1 <= len(answers) <= 2
     for a in answers:

@@ -41,7 +41,8 @@ def to_matrix(value: Any, dim: int | None) -> np.ndarray:
 
 @dataclass
 class Hit:
-    """One ranked result: a concept (its id is the word itself) or a stored memory."""
+    """One ranked result: a concept (its id is the word itself) or a stored memory
+    (then ``tags``, ``payload`` and, for a ``qa`` item, ``answer`` are filled)."""
 
     id: str
     score: float
@@ -49,14 +50,16 @@ class Hit:
     text: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+    answer: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> "Hit":
         return cls(id=str(obj["id"]), score=float(obj["score"]), kind=obj.get("kind"),
                    text=obj.get("text"), payload=dict(obj.get("payload") or {}),
-                   tags=list(obj.get("tags") or []),
-                   extra=_take(obj, ("id", "score", "kind", "text", "payload", "tags")))
+                   tags=list(obj.get("tags") or []), answer=obj.get("answer"),
+                   extra=_take(obj, ("id", "score", "kind", "text", "payload", "tags",
+                                     "answer")))
 
 
 class Hits(list):
