@@ -40,8 +40,12 @@ engine() { "$ENGINE" "$@" 2> >(grep -v 'systemd connection' >&2); }
 start() {  # start the container on the volume and wait for /health (up to 2 minutes)
   engine run -d --name "$NAME" "${RUN_NET[@]}" -p "127.0.0.1:$PORT:8000" \
     -v "$VOLUME:/data" "$TAG" >/dev/null
+  local t0=$SECONDS
   for _ in $(seq 1 240); do
-    if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then return 0; fi
+    if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+      echo "answering /health $((SECONDS - t0)) s after start"
+      return 0
+    fi
     sleep 0.5
   done
   engine logs "$NAME" | tail -30
