@@ -169,7 +169,7 @@ def test_connection_broken_mid_request_upsert_and_read_are_resent(fake, sleeps):
 def test_slow_answer_times_out_and_is_not_resent(fake, sleeps):
     fake.handler = lambda req: Reply(200, HEALTH, delay=5)
     with pytest.raises(Timeout) as info:
-        Client(fake.url, timeout=0.3, sleep=sleeps.append).health()
+        Client(fake.url, timeout=(10, 0.3), sleep=sleeps.append).health()
     assert len(fake.seen) == 1 and sleeps == []
     assert "0.3" in str(info.value)
 
