@@ -92,5 +92,8 @@ def test_readme_curl_examples_answer_as_shown(live):
         answer = json.loads(done.stdout)
         if "k=0" in command:
             assert answer["status"] == 400 and "'k'" in answer["detail"]
+        elif "mann" in command:
+            assert answer["status"] == 404 and "did you mean" in answer["detail"]
+            assert "man" in answer["suggestions"]
         else:
             assert "status" not in answer or answer["status"] == "ok", (command, answer)
