@@ -129,6 +129,23 @@ def test_delete_is_resent_and_read_only_posts_are_resent(fake, sleeps):
     assert len(fake.seen) == 2
 
 
+def test_delete_applied_before_a_lost_answer_is_still_a_success(fake, sleeps):
+    gone = {"x": False}
+
+    def handle(req):
+        if not gone["x"]:
+            gone["x"] = True  # deleted, but the answer is lost behind a 502
+            return problem(502, "Bad Gateway", "upstream reset")
+        return problem(404, "Not Found", "no stored memory has id 'x'")
+    fake.handler = handle
+    assert Client(fake.url, sleep=sleeps.append).delete("x") is True
+    assert len(fake.seen) == 2
+    fake.seen.clear()
+    with pytest.raises(NotFound):  # a 404 on the first try is a real "not there"
+        Client(fake.url, sleep=sleeps.append).delete("x")
+    assert len(fake.seen) == 1
+
+
 def test_refused_connection_is_retried_then_reported(closed_port, sleeps):
     c = Client(f"http://127.0.0.1:{closed_port}", retries=2, sleep=sleeps.append)
     with pytest.raises(ConnectionFailed) as info:

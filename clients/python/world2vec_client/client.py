@@ -158,7 +158,8 @@ class Client:
         """Remove one memory. Returns True if it was removed; an absent id raises
         :class:`NotFound`, or returns False with ``missing_ok=True``."""
         try:
-            self._t.request("DELETE", f"/memories/{_quote(id)}", idempotent=True)
+            self._t.request("DELETE", f"/memories/{_quote(id)}", idempotent=True,
+                            done_on_retry=frozenset({404}))
         except NotFound:
             if missing_ok:
                 return False

@@ -154,8 +154,14 @@ class Transport:
 
     # -- sending --------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                body: Any = None, idempotent: bool = True) -> Any:
-        """Send one request (with retries as the module docstring says) and decode the answer."""
+                body: Any = None, idempotent: bool = True,
+                done_on_retry: frozenset[int] = frozenset()) -> Any:
+        """Send one request (with retries as the module docstring says) and decode the answer.
+
+        ``done_on_retry`` lists statuses that mean "already done" when they answer a
+        *retry*: a DELETE whose first try was applied but whose answer was lost gets 404
+        the second time, and that is success, not an error.
+        """
         url = urljoin(self.base_url, path.lstrip("/"))
         headers = dict(self._headers)
         data = None
@@ -190,6 +196,8 @@ class Transport:
             else:
                 if resp.status_code < 400:
                     return self.decode(resp)
+                if attempt > 0 and resp.status_code in done_on_retry:
+                    return None
                 error = self._error_from(resp)
                 retryable = idempotent and resp.status_code in RETRY_STATUSES
                 retry_after = _retry_after(resp)
