@@ -3,8 +3,9 @@
 Each method says whether its request is *idempotent* — safe to send twice — because
 that decides whether the transport may retry it after a failure that could have
 reached the server (see :mod:`world2vec_client.transport`): reads are, deletes are,
-an upsert whose items all carry ids is; an add is not (a second copy would fail with
-409 or, without ids, store the items twice).
+and so is an add (an upsert, as on the server) whose items all carry ids; an add with
+an item without id would store that item twice, and a strict add (``upsert=False``)
+would fail with 409 the second time.
 """
 
 from __future__ import annotations
