@@ -3,13 +3,15 @@
 What it measures, side by side in one run (numbers on a shared 2-core machine are
 noisy, +-15-25 %: compare only within one run):
 
-1. ``world2vec serve`` holding N items (default 100k, dim 100, exact "flat" index):
-   requests/s and p50/p99 latency of ``GET /similar?id=<random item>&k=10`` under a
-   bounded load (wrk when installed, else a Python load generator), unfiltered and
-   with a tag filter selecting ~10 % of the items.
-2. The ceiling: a minimal Flask + FAISS app doing the same search (look the id's
-   vector up, IndexFlatIP search k+1, drop the query) under the *same* gunicorn
-   settings (1 process, gthread, same threads, OMP_NUM_THREADS=1). Printed as a ratio.
+1. ``world2vec serve`` holding N items (default 100k, dim 100): requests/s and p50/p99
+   latency of ``GET /similar?id=<random item>&k=10`` under a bounded load (wrk when
+   installed, else a Python load generator), per index kind (``--index flat,hnsw``:
+   exact, and HNSW with the memory's defaults M 32 / ef 64), unfiltered and with a tag
+   filter selecting ~10 % of the items.
+2. The ceiling: a minimal Flask + FAISS app doing the same search on the same index
+   kind (look the id's vector up, search k+1, drop the query) under the *same*
+   gunicorn settings (1 process, gthread, same threads, OMP_NUM_THREADS=1), loaded in
+   alternating rounds with ours. Printed as a ratio.
 3. chromadb's server holding the same vectors, if a ``chroma`` executable is found
    (``--chroma-bin``; install it in its own venv, never into the project).
 4. POST /encode of 1,000 concepts: payload size and time in JSON vs msgpack.
@@ -51,7 +53,12 @@ def ceiling_app():
     vectors = np.load(os.environ["W2V_BENCH_VECTORS"])
     ids = [f"item-{i}" for i in range(len(vectors))]
     row_of = {item_id: i for i, item_id in enumerate(ids)}
-    index = faiss.IndexFlatIP(vectors.shape[1])
+    if os.environ.get("W2V_BENCH_INDEX") == "hnsw":  # the memory's defaults: M 32, ef 64/64
+        index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 64
+        index.hnsw.efSearch = 64
+    else:
+        index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     app = Flask("ceiling")
 
@@ -290,6 +297,73 @@ def bench_chroma(args, vectors: np.ndarray, vec_path: str, work: str) -> None:
         stop(proc)
 
 
+def compare_with_ceiling(args, kind: str, model: str, data: str, vec_path: str, work: str,
+                         env: dict) -> None:
+    """world2vec serve and the ceiling app on the same index kind, loaded in alternating
+    rounds, so a change in the machine's background load hits both sides alike."""
+    print(f"  -- index: {kind} --", flush=True)
+    port = free_port()
+    ours_url = f"http://127.0.0.1:{port}"
+    ours = subprocess.Popen([sys.executable, "-c", LAUNCH, "serve", "--model", model, "--data",
+                             data, "--port", str(port), "--workers", str(args.threads)],
+                            env={**env, "WORLD2VEC_INDEX": kind}, start_new_session=True,
+                            stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(work, f"w2v-{kind}.log"), "w"))
+    port = free_port()
+    ceil_url = f"http://127.0.0.1:{port}"
+    ceiling = subprocess.Popen([sys.executable, "-m", "gunicorn", "--chdir", HERE, "-w", "1",
+                                "-k", "gthread", "--threads", str(args.threads), "-b",
+                                f"127.0.0.1:{port}", "--no-control-socket", "--timeout", "600",
+                                "bench_service:ceiling_app()"],
+                               env={**env, "W2V_BENCH_VECTORS": vec_path,
+                                    "W2V_BENCH_INDEX": kind},
+                               start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    flt = urllib.request.quote(json.dumps({"tags": {"any": ["t3"]}}))
+    runs: dict[str, list[dict]] = {"ours": [], "ceiling": [], "ours_f": []}
+    try:
+        wait_up(ours_url + "/health", ours)
+        t = time.perf_counter()
+        wait_index(ours_url, args.items, kind)
+        if kind != "flat":
+            print(f"  world2vec's {kind} index covers all items after "
+                  f"{time.perf_counter() - t:.1f} s more (built in the background)")
+        wait_up(ceil_url + "/similar?id=item-0", ceiling, 900)
+        for _ in range(args.rounds):
+            runs["ours"].append(load(ours_url, "/similar?id=item-", f"&k={args.k}", args.items,
+                                     args, work))
+            runs["ceiling"].append(load(ceil_url, "/similar?id=item-", f"&k={args.k}",
+                                        args.items, args, work))
+        runs["ours_f"].append(load(ours_url, "/similar?id=item-", f"&k={args.k}&filter={flt}",
+                                   args.items, args, work))
+        results = {name: combine(rs) for name, rs in runs.items()}
+        show(f"world2vec serve  GET /similar?id= ({kind})", results["ours"])
+        show(f"ceiling: Flask + FAISS {kind}, same gunicorn", results["ceiling"])
+        print(f"  ratio world2vec / ceiling ({kind}): "
+              f"{results['ours']['rps'] / results['ceiling']['rps']:.2f} (target >= 0.9; "
+              f"{args.rounds} alternating rounds of {args.duration} s each)")
+        show("world2vec serve  ... &filter=tags any t3 (10 %)", results["ours_f"])
+        if kind == args.index.split(",")[0]:
+            bench_encode(ours_url, model)
+    finally:
+        stop(ours)
+        stop(ceiling)
+
+
+def wait_index(url: str, items: int, kind: str, timeout: float = 900) -> None:
+    """Wait until the server's approximate index covers every item (read from /metrics)."""
+    if kind == "flat":
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = urllib.request.urlopen(url + "/metrics", timeout=30).read().decode()
+        m = re.search(r'world2vec_index_covered_items\{index="(\w+)"\} (\d+)', text)
+        if m and m.group(1) == kind and int(m.group(2)) >= items:
+            return
+        time.sleep(1)
+    raise RuntimeError(f"the {kind} index did not cover {items} items in {timeout} s")
+
+
 # -- main ---------------------------------------------------------------------------------------
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -302,6 +376,9 @@ def main() -> int:
                     help="alternating rounds of load on world2vec and the ceiling")
     ap.add_argument("--connections", type=int, default=8, help="concurrent client connections")
     ap.add_argument("--threads", type=int, default=4, help="server request threads (both apps)")
+    ap.add_argument("--index", default="flat,hnsw",
+                    help="index kinds to compare, comma-separated (flat = exact; hnsw: M 32, "
+                         "ef 64, as the memory's defaults)")
     ap.add_argument("--python-load", action="store_true", help="use the Python load generator "
                     "even when wrk is installed")
     ap.add_argument("--chroma-bin", default=None, help="path of a chroma executable (own venv)")
@@ -325,47 +402,8 @@ def main() -> int:
     build_memory(data, vectors)
     print(f"  memory built (MemoryStore, WAL + snapshot) in {time.perf_counter() - t:.1f} s")
 
-    # Both servers run at once and are loaded in alternating rounds, so a change in the
-    # machine's background load hits both sides alike.
-    port = free_port()
-    ours_url = f"http://127.0.0.1:{port}"
-    ours = subprocess.Popen([sys.executable, "-c", LAUNCH, "serve", "--model", model, "--data",
-                             data, "--port", str(port), "--workers", str(args.threads)],
-                            env={**env, "WORLD2VEC_INDEX": "flat"}, start_new_session=True,
-                            stdout=subprocess.DEVNULL,
-                            stderr=open(os.path.join(work, "w2v.log"), "w"))
-    port = free_port()
-    ceil_url = f"http://127.0.0.1:{port}"
-    ceiling = subprocess.Popen([sys.executable, "-m", "gunicorn", "--chdir", HERE, "-w", "1",
-                                "-k", "gthread", "--threads", str(args.threads), "-b",
-                                f"127.0.0.1:{port}", "--no-control-socket",
-                                "bench_service:ceiling_app()"],
-                               env={**env, "W2V_BENCH_VECTORS": vec_path},
-                               start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    flt = urllib.request.quote(json.dumps({"tags": {"any": ["t3"]}}))
-    runs: dict[str, list[dict]] = {"ours": [], "ceiling": [], "ours_f": []}
-    try:
-        wait_up(ours_url + "/health", ours)
-        wait_up(ceil_url + "/similar?id=item-0", ceiling)
-        for _ in range(args.rounds):
-            runs["ours"].append(load(ours_url, "/similar?id=item-", f"&k={args.k}", args.items,
-                                     args, work))
-            runs["ceiling"].append(load(ceil_url, "/similar?id=item-", f"&k={args.k}",
-                                        args.items, args, work))
-        runs["ours_f"].append(load(ours_url, "/similar?id=item-", f"&k={args.k}&filter={flt}",
-                                   args.items, args, work))
-        results = {name: combine(rs) for name, rs in runs.items()}
-        show("world2vec serve  GET /similar?id=", results["ours"])
-        show("ceiling: minimal Flask + FAISS, same gunicorn", results["ceiling"])
-        print(f"  ratio world2vec / ceiling: "
-              f"{results['ours']['rps'] / results['ceiling']['rps']:.2f} (target >= 0.9; "
-              f"{args.rounds} alternating rounds of {args.duration} s each)")
-        show("world2vec serve  ... &filter=tags any t3 (10 %)", results["ours_f"])
-        bench_encode(ours_url, model)
-    finally:
-        stop(ours)
-        stop(ceiling)
+    for kind in args.index.split(","):
+        compare_with_ceiling(args, kind.strip(), model, data, vec_path, work, env)
 
     # 3. chromadb
     bench_chroma(args, vectors, vec_path, work)

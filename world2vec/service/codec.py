@@ -125,7 +125,8 @@ def wants_msgpack(request: Request) -> bool:
     request body was msgpack and Accept does not name JSON."""
     accept = request.headers.get("Accept", "")
     if not accept or accept == "*/*" or accept == JSON:  # the common cases, decided cheaply
-        return accept != JSON and _is_msgpack(request.mimetype)
+        return (accept != JSON and "Content-Type" in request.headers
+                and _is_msgpack(request.mimetype))
     explicit = {value.lower(): q for value, q in request.accept_mimetypes}
     q_msgpack = max(explicit.get(m, 0) for m in MSGPACK_ALIASES)
     q_json = explicit.get(JSON, 0)

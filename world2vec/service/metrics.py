@@ -8,6 +8,7 @@ no further dependency for it. Routes are labelled by their URL *rule*
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from typing import Callable, Iterable
 
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -35,13 +36,7 @@ class Metrics:
             entry = self._hist.get(hkey)
             if entry is None:
                 entry = self._hist[hkey] = [[0] * (len(self.buckets) + 1), 0.0]
-            counts = entry[0]
-            for i, bound in enumerate(self.buckets):
-                if seconds <= bound:
-                    counts[i] += 1
-                    break
-            else:
-                counts[-1] += 1
+            entry[0][bisect_left(self.buckets, seconds)] += 1  # le: first bound >= seconds
             entry[1] += seconds
 
     def render(self, gauges: Callable[[], list[tuple[str, str, dict[str, str], float]]]

@@ -40,6 +40,10 @@ def metrics():
         if "wal_bytes" in stats:
             out.append(("world2vec_wal_bytes", "Bytes in the memory's write-ahead log.", {},
                         float(stats["wal_bytes"])))
+        if "index_covered" in stats:
+            out.append(("world2vec_index_covered_items", "Items inside the approximate index "
+                        "(the rest are searched exactly).", {"index": str(stats.get("index"))},
+                        float(stats["index_covered"])))
         return out
 
     return Response(st.metrics.render(gauges), mimetype="text/plain",
