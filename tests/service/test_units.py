@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from world2vec.service.codec import encode
 from world2vec.service.config import ConfigError, ServiceConfig, env_names
 from world2vec.service.expr import ExprError, parse_expression
+from world2vec.memory.indexes import INDEX_KINDS
+from world2vec.service.config import INDEX_KINDS as SERVICE_INDEX_KINDS
 from world2vec.service.metrics import Metrics
 
 
@@ -75,7 +77,7 @@ def test_config_precedence_flags_over_environment_over_defaults():
 
 @pytest.mark.parametrize("env", [{"WORLD2VEC_PORT": "x"}, {"WORLD2VEC_WORKERS": "0"},
                                  {"WORLD2VEC_MAX_K": "0"}, {"WORLD2VEC_LOG_LEVEL": "loud"},
-                                 {"WORLD2VEC_MAX_BODY_MB": "nan"}])
+                                 {"WORLD2VEC_MAX_BODY_MB": "nan"}, {"WORLD2VEC_INDEX": "btree"}])
 def test_bad_config_values_raise_config_error(env):
     with pytest.raises(ConfigError):
         ServiceConfig.from_sources({}, env)
@@ -103,3 +105,7 @@ def test_metrics_render_prometheus_histograms():
     assert 'le="0.1"} 2' in text and 'le="+Inf"} 3' in text
     assert 'world2vec_request_duration_seconds_count{method="GET",route="/similar"} 3' in text
     assert "world2vec_items 3" in text
+
+
+def test_the_service_knows_the_memory_index_kinds():
+    assert SERVICE_INDEX_KINDS == INDEX_KINDS

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
 MIB = 1024 * 1024
+# world2vec.memory.indexes.INDEX_KINDS, repeated so that checking a flag does not load
+# FAISS in gunicorn's arbiter (its OpenMP runtime must not cross the fork).
+INDEX_KINDS = ("auto", "flat", "exact", "hnsw", "ivf", "ivfpq")
 
 
 class ConfigError(ValueError):
@@ -71,6 +74,8 @@ class ServiceConfig:
                               f"got {self.log_level!r}")
         if not self.data:
             raise ConfigError("data directory must not be empty")
+        if self.index not in INDEX_KINDS:
+            raise ConfigError(f"index must be one of {', '.join(INDEX_KINDS)}, got {self.index!r}")
         return self
 
     @classmethod
