@@ -34,14 +34,16 @@ from world2vec.embeddings.vocab import Vocab
 from world2vec.engine.progress import Progress
 from world2vec.engine.sgns import MAX_SENTENCE_LEN
 
-Source = "str | os.PathLike | Iterable[str | list[str]]"
 
 
 class CorpusError(ValueError):
     """The corpus cannot be trained on (missing, unreadable, empty)."""
 
 
-def iter_sentences(source) -> Iterator[str | list[str]]:
+SentenceSource = "str | os.PathLike | Iterable[str | list[str]]"
+
+
+def iter_sentences(source: SentenceSource) -> Iterator[str | list[str]]:
     """Stream sentences from a path (one per line) or pass an iterable through."""
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
@@ -159,7 +161,8 @@ class _Writer:
         self.len_file.close()
 
 
-def _plan_batches(sent_ptr: np.ndarray, first: int, last: int, batch_words: int) -> list[tuple[int, int]]:
+def _plan_batches(sent_ptr: np.ndarray, first: int, last: int,
+                  batch_words: int) -> list[tuple[int, int]]:
     """Split sentences [first, last) into runs of about ``batch_words`` tokens."""
     if last <= first:
         return []
@@ -170,7 +173,8 @@ def _plan_batches(sent_ptr: np.ndarray, first: int, last: int, batch_words: int)
     return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
-def encode_corpus(source, graph: RelationGraph | None = None, *, tokenizer: Tokenizer | None = None,
+def encode_corpus(source: SentenceSource, graph: RelationGraph | None = None, *,
+                  tokenizer: Tokenizer | None = None,
                   min_count: int = 5, max_vocab: int | None = None,
                   walks_per_node: int = 10, walk_length: int = 8, seed: int = 1,
                   batch_words: int = 100_000, workdir: str | None = None,
