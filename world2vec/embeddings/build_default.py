@@ -53,6 +53,38 @@ from world2vec.embeddings.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordn
 from world2vec.embeddings.gcide import DEFAULT_GCIDE_DICT
 
 HELD_OUT_PERCENT = 1.0
+NOTICE = """This model directory was trained by world2vec from two data sets:
+
+WordNet 3.0 (Debian package wordnet-base)
+  WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
+  Permission to use, copy, modify and distribute this software and database and its
+  documentation for any purpose and without fee or royalty is hereby granted, provided
+  that you agree to comply with the copyright notice and statements, including the
+  disclaimer, and that the same appear on ALL copies of the software, database and
+  documentation, including modifications that you make for internal use or for
+  distribution.
+  THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO
+  REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED. BY WAY OF EXAMPLE, BUT NOT
+  LIMITATION, PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES OF MERCHANT-
+  ABILITY OR FITNESS FOR ANY PARTICULAR PURPOSE OR THAT THE USE OF THE LICENSED
+  SOFTWARE, DATABASE OR DOCUMENTATION WILL NOT INFRINGE ANY THIRD PARTY PATENTS,
+  COPYRIGHTS, TRADEMARKS OR OTHER RIGHTS.
+  The name of Princeton University or Princeton may not be used in advertising or
+  publicity pertaining to distribution of the software and/or database. Title to
+  copyright in this software, database and any associated documentation shall at all
+  times remain with Princeton University and LICENSEE agrees to preserve same.
+
+GCIDE 0.48, the GNU Collaborative International Dictionary of English (Debian
+package dict-gcide), derived from Webster's Revised Unabridged Dictionary (1913) and
+WordNet, edited by Patrick Cassidy and contributors.
+  GCIDE is free software; you can redistribute it and/or modify it under the terms of
+  the GNU General Public License as published by the Free Software Foundation; either
+  version 2, or (at your option) any later version. It is distributed WITHOUT ANY
+  WARRANTY; see the GNU General Public License for more details.
+
+Treat this directory as a derived work of both: GPL-2.0-or-later (GCIDE) and the
+WordNet licence above. See docs/DEFAULT-MODEL.md for how it was built.
+"""
 OBJECT_RELATIONS = {"hypernym": "is_a", "instance_hypernym": "is_a", "part_holonym": "part_of",
                     "member_holonym": "member_of", "substance_holonym": "made_of",
                     "part_meronym": "has_part", "similar_to": "similar_to"}
@@ -180,16 +212,17 @@ def build(args: argparse.Namespace) -> dict:
 
     target = os.path.abspath(args.out)
     extra = {"build.json": report}
+    notice = {"NOTICE.txt": NOTICE}
     if os.path.exists(target) and os.listdir(target):
         if not args.replace:
             raise SystemExit(f"{target} exists; pass --replace to rebuild it")
         staging = target + ".new"
         shutil.rmtree(staging, ignore_errors=True)
-        model.save(staging, extra_json=extra)
+        model.save(staging, extra_json=extra, extra_text=notice)
         shutil.rmtree(target)
         os.rename(staging, target)
     else:
-        model.save(target, extra_json=extra)
+        model.save(target, extra_json=extra, extra_text=notice)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
     report["size_bytes"] = size
     log(f"wrote {target} ({size / 1e6:.1f} MB) in {report['seconds']} s")

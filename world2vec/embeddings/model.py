@@ -106,11 +106,13 @@ class Model:
 
     # -- files ---------------------------------------------------------------------
     def save(self, path: str, dtype: str = "float16",
-             extra_json: dict[str, dict] | None = None) -> str:
+             extra_json: dict[str, dict] | None = None,
+             extra_text: dict[str, str] | None = None) -> str:
         """Write a new, complete model directory (atomically: staged, then renamed).
 
-        ``extra_json`` adds files such as ``build.json`` (name -> JSON object) before
-        the directory appears, so a model directory is never edited after the fact.
+        ``extra_json`` adds files such as ``build.json`` (name -> JSON object) and
+        ``extra_text`` plain files such as ``NOTICE.txt`` before the directory appears,
+        so a model directory is never edited after the fact.
         """
         path = os.path.abspath(path)
         if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
@@ -147,12 +149,13 @@ class Model:
                 f.write("\n")
                 f.flush()
                 os.fsync(f.fileno())
-            for name, obj in (extra_json or {}).items():
-                if os.sep in name or not name.endswith(".json"):
-                    raise ValueError(f"extra file name must be a plain *.json name: {name!r}")
+            extras = {n: json.dumps(o, indent=2) + "\n" for n, o in (extra_json or {}).items()}
+            extras.update(extra_text or {})
+            for name, text in extras.items():
+                if os.sep in name or name.startswith(".") or name in os.listdir(inner):
+                    raise ValueError(f"extra file name must be a new plain name: {name!r}")
                 with open(os.path.join(inner, name), "w", encoding="utf-8") as f:
-                    json.dump(obj, f, indent=2)
-                    f.write("\n")
+                    f.write(text)
             if os.path.isdir(path):
                 os.rmdir(path)
             os.rename(inner, path)
