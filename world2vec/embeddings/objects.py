@@ -22,11 +22,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from world2vec.embeddings.encoder_training import (AdamTask, numpy_unit, pad, residual, unit,
-                                                   weighted_bag)
+from world2vec.embeddings.encoder_training import AdamTask, numpy_unit, pad, residual, unit
 from world2vec.embeddings.sif import sif_weights
 from world2vec.embeddings.vectors import WordVectors
 from world2vec.engine.losses import margin_ranking_loss
+from world2vec.engine.ops import concatenate
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.tensor import Tensor
 from world2vec.engine.trainer import Trainer
@@ -197,7 +197,6 @@ class _ObjectTask(AdamTask):
         rel, _ = pad([[k + 1 for k in self.rels[i]] for i in batch], MAX_PARTS)  # 0: none
         offsets = self.tensors["offsets"]
         zero = Tensor(np.zeros((1, offsets.shape[1]), np.float32))
-        from world2vec.engine.ops import concatenate
         table = concatenate([zero, offsets], axis=0)                         # (R+1, d)
         w = self.tensors["log_weights"].embed(ids).exp() * mask[..., None]  # (B, L, 1)
         parts = Tensor(self.unit_vectors[ids]) + table.embed(rel)            # (B, L, d)
