@@ -1,95 +1,21 @@
 """One real server per test session: gunicorn on a free loopback port, in a subprocess.
 
 The server runs ``world2vec serve`` exactly as a user would (one process, gthread
-threads), on a small model with known geometry (fixture_model.py) and a temporary
-data directory, with a write key set so the auth rules are live.
+threads), on a small model with known geometry (service_model_fixture.py) and a
+temporary data directory, with a write key set so the auth rules are live.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-from dataclasses import dataclass
 
 import pytest
-import requests
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fixture_model import build_model  # noqa: E402
-
-API_KEY = "test-key-123"
-LAUNCH = "import sys; from world2vec.cli import main; sys.exit(main())"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    proc: subprocess.Popen
-    data: str | None
-    model: str
-    log_path: str
-
-    def log(self) -> str:
-        with open(self.log_path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
-
-
-def start_server(model: str, data: str | None, log_path: str, env_extra: dict | None = None,
-                 extra_args: tuple[str, ...] = (), timeout: float = 90.0,
-                 cwd: str | None = None) -> Server:
-    """Start ``world2vec serve``; an empty ``model`` / ``data`` leaves that flag out."""
-    port = free_port()
-    env = {**os.environ, "WORLD2VEC_API_KEY": API_KEY, **(env_extra or {})}
-    for name in ("WORLD2VEC_MODEL", "WORLD2VEC_DATA"):
-        env.pop(name, None)
-    args = [sys.executable, "-c", LAUNCH, "serve", "--port", str(port), *extra_args]
-    if data:
-        args += ["--data", data, "--workers", "4"]
-    if model:
-        args += ["--model", model]
-    log = open(log_path, "w")
-    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True, cwd=cwd)
-    url = f"http://127.0.0.1:{port}"
-    server = Server(url, proc, data, model, log_path)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
-            try:
-                if requests.get(url + "/health", timeout=5).status_code == 200:
-                    return server
-            except requests.RequestException:  # not listening yet, or slow under load
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"server did not answer within {timeout} s:\n{server.log()}")
-    except BaseException:
-        stop_server(server)  # never leave a server behind
-        raise
-
-
-def stop_server(server: Server, sig: int = signal.SIGTERM) -> int:
-    if server.proc.poll() is None:
-        server.proc.send_signal(sig)
-        try:
-            server.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
-            server.proc.wait(timeout=10)
-    return server.proc.returncode
+from service_model_fixture import build_model  # noqa: E402
+from service_server import API_KEY, Server, start_server, stop_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")

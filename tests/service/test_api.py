@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wire import as_vectors, call
+from service_wire import as_vectors, call
 
 FORMATS = ["json", "msgpack"]
 
