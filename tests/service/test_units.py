@@ -109,3 +109,9 @@ def test_metrics_render_prometheus_histograms():
 
 def test_the_service_knows_the_memory_index_kinds():
     assert SERVICE_INDEX_KINDS == INDEX_KINDS
+
+
+def test_serve_finds_the_bundled_model_where_the_embeddings_layer_puts_it():
+    from world2vec.commands import serve
+    from world2vec.embeddings.model import DEFAULT_MODEL_DIR
+    assert serve.DEFAULT_MODEL_DIR == DEFAULT_MODEL_DIR

@@ -20,7 +20,13 @@ import os
 import sys
 from typing import Any
 
+import world2vec
 from world2vec.cli import UsageError
+
+# world2vec.embeddings.model.DEFAULT_MODEL_DIR, computed here without importing the
+# embeddings layer (numba, numpy) into gunicorn's arbiter before it forks the worker.
+DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(world2vec.__file__)),
+                                 "models", "default")
 
 
 
@@ -63,7 +69,6 @@ def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> A
                                                                       "manifest.json")):
         raise UsageError(f"--model {config.model}: not a model directory (no manifest.json)")
     if config.model is None:
-        from world2vec.embeddings.model import DEFAULT_MODEL_DIR
         if not os.path.isfile(os.path.join(DEFAULT_MODEL_DIR, "manifest.json")):
             raise UsageError(f"the bundled default model is not installed ({DEFAULT_MODEL_DIR}); "
                              f"pass --model DIR")
