@@ -173,7 +173,9 @@ def filter_route():
                          slug="missing-parameter")
     threshold = body_float(body, "threshold", DEFAULT_FILTER_THRESHOLD, -1.0, 1.0)
     text_vecs = st.encode_texts(texts, "items")
-    concept_vecs, _ = st.encode_concepts(allow + block, "allow" if allow else "block")
+    allow_vecs = st.encode_concepts(allow, "allow")[0] if allow else np.zeros((0, st.dim))
+    block_vecs = st.encode_concepts(block, "block")[0] if block else np.zeros((0, st.dim))
+    concept_vecs = np.vstack([allow_vecs, block_vecs]).astype(np.float32)
     scores = text_vecs @ concept_vecs.T
     results = []
     for i, text in enumerate(texts):
