@@ -35,6 +35,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
         from world2vec.memory import MemoryStore
         store = MemoryStore.open(os.path.abspath(config.data), int(model.dim), config.index)
     state = ServiceState(config, model, store)
+    _warm_up(model)
 
     app = Flask("world2vec.service", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
@@ -65,6 +66,14 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
         return response
 
     return app
+
+
+def _warm_up(model: Any) -> None:
+    """Compute the vocabulary's unit rows now, so the first query is not the slow one."""
+    try:
+        model.words.normed
+    except AttributeError:  # a model without a vocabulary matrix: nothing to prepare
+        pass
 
 
 def _load_model(path: str | None) -> Any:
