@@ -52,12 +52,16 @@ class ReverseDictionaryEncoder:
         self.oov_log_weight = float(np.log(oov))
         self.matrix = (np.zeros((words.dim, words.dim), np.float32) if matrix is None
                        else np.asarray(matrix, np.float32))
+        self._bag: BagOfWords | None = None
 
     # -- encoding --------------------------------------------------------------------
     def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
         """Unit float32 rows; ``ValueError`` names a text with no word the model knows."""
         texts = list(texts)
-        bag = BagOfWords(self.words, np.exp(self.log_weights[:, 0]), float(np.exp(self.oov_log_weight)))
+        if self._bag is None:  # weights change only in fit(), which resets this cache
+            self._bag = BagOfWords(self.words, np.exp(self.log_weights[:, 0]),
+                                   float(np.exp(self.oov_log_weight)))
+        bag = self._bag
         out = np.empty((len(texts), self.words.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             x = bag.average(texts[start:start + batch_size])
@@ -77,6 +81,7 @@ class ReverseDictionaryEncoder:
                           events=events, progress=progress, desc="train reverse dictionary",
                           unit="definitions")
         result = trainer.fit()
+        self._bag = None
         return {"pairs": task.n_examples, "epochs": epochs, "seconds": round(result.seconds, 2),
                 "final_loss": result.loss}
 
