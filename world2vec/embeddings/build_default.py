@@ -288,7 +288,8 @@ def quality(wv: WordVectors, data_dir: str) -> dict:
     cat = [w for w, _ in wv.most_similar(["cat"], k=10)] if "cat" in wv else []
     out["cat_top10"] = cat
     out["dog_in_cat_top10"] = "dog" in cat
-    queen = [w for w, _ in wv.analogy("man", "king", "woman", k=5)]
+    queen = ([w for w, _ in wv.analogy("man", "king", "woman", k=5)]
+             if all(w in wv for w in ("man", "king", "woman")) else [])
     out["king_man_woman_top5"] = queen
     out["queen_in_top5"] = "queen" in queen
     analogies = os.path.join(data_dir, "questions-words.txt")
