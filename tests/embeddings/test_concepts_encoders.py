@@ -170,3 +170,20 @@ def test_model_directory_round_trip(tmp_path):
         loaded.encode_concepts(["nothere"])
     with pytest.raises(FileExistsError):
         model.save(path)
+
+
+def test_fitted_ngrams_give_unseen_words_a_vector_near_their_spelling_family():
+    from world2vec.embeddings.subword_fill import fit_ngram_vectors
+
+    rng = np.random.default_rng(11)
+    cat_dir, dog_dir = unit(rng.normal(size=DIM)), unit(rng.normal(size=DIM))
+    cats = ["catfish", "catnip", "catwalk", "catkin", "catgut", "catcall"]
+    dogs = ["dogfish", "dogwood", "dogleg", "dogcart", "dogma", "doghouse"]
+    words = cats + dogs
+    vectors = np.vstack([unit(cat_dir + 0.3 * rng.normal(size=DIM)) for _ in cats]
+                        + [unit(dog_dir + 0.3 * rng.normal(size=DIM)) for _ in dogs])
+    grams = fit_ngram_vectors(words, vectors.astype(np.float32), buckets=5000)
+    wv = WordVectors(words, vectors.astype(np.float32), ngrams=grams)
+    vec, synthesized = wv.vector("catbird")
+    assert synthesized
+    assert float(vec @ cat_dir) > float(vec @ dog_dir) + 0.2

@@ -154,3 +154,11 @@ def test_write_triples_is_the_graph_file_format(tmp_path, wordnet_dir):
     n = write_triples(str(path), wordnet_triples(load_wordnet(wordnet_dir)))
     rows = [line.split("\t") for line in path.read_text().splitlines()]
     assert len(rows) == n > 0 and all(len(r) == 3 for r in rows)
+
+
+def test_relation_pairs_come_from_wordnet_pointers(wordnet_dir):
+    from world2vec.embeddings.relation_pairs import antonym_pairs, capital_pairs
+
+    synsets = load_wordnet(wordnet_dir)
+    assert antonym_pairs(synsets) == [("hard", "soft"), ("soft", "hard")]
+    assert capital_pairs(synsets) == []          # no national capitals in the fixture
