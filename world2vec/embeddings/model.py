@@ -156,6 +156,7 @@ class Model:
                     raise ValueError(f"extra file name must be a new plain name: {name!r}")
                 with open(os.path.join(inner, name), "w", encoding="utf-8") as f:
                     f.write(text)
+            os.chmod(inner, 0o755)  # mkdtemp makes 0700; a model is read by other users too
             if os.path.isdir(path):
                 os.rmdir(path)
             os.rename(inner, path)
