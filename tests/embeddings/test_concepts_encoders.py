@@ -187,3 +187,15 @@ def test_fitted_ngrams_give_unseen_words_a_vector_near_their_spelling_family():
     vec, synthesized = wv.vector("catbird")
     assert synthesized
     assert float(vec @ cat_dir) > float(vec @ dog_dir) + 0.2
+
+
+def test_a_plain_word_vectors_directory_loads_as_a_model(tmp_path):
+    wv, glosses, _ = planted(rotate=False)
+    path = wv.save(str(tmp_path / "plain"))
+    model = load_model(path)
+    assert model.default_sentence == "sif" and model.relations == {}
+    vec = model.encode_texts([" ".join(glosses["c3"])])
+    top = [w for w, _ in model.words.nearest(vec[0], k=1)]
+    assert top == ["c3"]
+    obj = model.encode_objects([{"features": glosses["c3"][:3], "relations": [["is_a", "c3"]]}])
+    assert obj.shape == (1, DIM)
