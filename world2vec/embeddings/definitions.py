@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from world2vec.embeddings.gcide import DEFAULT_GCIDE_DICT, iter_entries
-from world2vec.embeddings.wordnet import DEFAULT_WORDNET_DIR, Synset, iter_synsets
+from world2vec.embeddings.wordnet import Synset
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,3 @@ def gcide_definitions(dict_path: str = DEFAULT_GCIDE_DICT) -> Iterator[Definitio
         for phrase, text in entry.phrases:
             yield Definition(phrase, text, "gcide")
 
-
-def all_definitions(wordnet_dir: str = DEFAULT_WORDNET_DIR,
-                    gcide_dict: str | None = DEFAULT_GCIDE_DICT) -> Iterator[Definition]:
-    """WordNet glosses first, then GCIDE senses (if a GCIDE path is given)."""
-    yield from wordnet_definitions(iter_synsets(wordnet_dir))
-    if gcide_dict:
-        yield from gcide_definitions(gcide_dict)

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from world2vec.embeddings.definitions import Definition, is_held_out
+from world2vec.embeddings.definitions import is_held_out
 from world2vec.embeddings.gcide import iter_entries
 from world2vec.embeddings.tokenizer import Tokenizer
 from world2vec.embeddings.wordnet import Synset
@@ -95,8 +95,3 @@ def write_gcide(writer: CorpusWriter, dict_path: str) -> None:
         for quote in entry.quotes:
             writer.line(quote)
 
-
-def held_out_definitions(definitions: Iterable[Definition],
-                         percent: float = 1.0) -> list[Definition]:
-    """The evaluation split: every definition whose headword is held out."""
-    return [d for d in definitions if is_held_out(d.headword, percent)]
