@@ -102,6 +102,14 @@ def test_malformed_filters_are_validation_errors(bad, words):
         parse_filter(bad)
 
 
+@pytest.mark.parametrize("key", ["all", "any", "none"])
+def test_a_bare_string_is_not_a_tag_list(key):
+    with pytest.raises(ValidationError, match=f"tags.{key} must be a list of non-empty strings, "
+                                              f"got a string"):
+        parse_filter({"tags": {key: "animals"}})
+    assert parse_filter({"kind": "fact"}).kinds == ("fact",)  # kind alone may be one string
+
+
 def test_search_reports_a_bad_filter(store):
     store.add([{"id": "a", "vector": [1.0] * DIM}])
     with pytest.raises(ValidationError):

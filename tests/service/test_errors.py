@@ -64,6 +64,7 @@ POST_CASES = [
     ("/search", {"text": "cat", "k": 5000}, "out-of-range"),
     ("/search", {"text": "cat", "filter": "kind=fact"}, "bad-request"),
     ("/search", {"text": "cat", "filter": {"tags": {"all": [5]}}}, "bad-filter"),
+    ("/search", {"text": "cat", "filter": {"tags": {"all": "pets"}}}, "bad-filter"),
     ("/search", {"text": "cat", "filter": {"colour": "red"}}, "bad-filter"),
     ("/search", {"vector": [1.0] * 31}, "wrong-dimension"),
     ("/search", {"vector": [1.0] * 33}, "wrong-dimension"),

@@ -115,11 +115,15 @@ def _in_range(clause: PayloadClause, x: float) -> bool:
     return True
 
 
-def _strings(value: Any, what: str) -> tuple[str, ...]:
-    if isinstance(value, str):
+def _strings(value: Any, what: str, one_allowed: bool = False) -> tuple[str, ...]:
+    """A list of non-empty strings. Only ``kind`` may be a bare string (DESIGN.md:
+    ``"kind": "fact" | [...]``); a bare string for a tag list is refused, since
+    ``{"all": "ab"}`` is far more likely a mistake than a one-tag list."""
+    if one_allowed and isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValidationError(f"filter: {what} must be a list of non-empty strings")
+        got = "a string" if isinstance(value, str) else type(value).__name__
+        raise ValidationError(f"filter: {what} must be a list of non-empty strings, got {got}")
     return tuple(dict.fromkeys(value))
 
 
@@ -187,7 +191,8 @@ def parse_filter(obj: Any) -> Filter:
     unknown = sorted(set(obj) - {"kind", "tags", "payload"})
     if unknown:
         raise ValidationError(f"filter: unknown key(s) {unknown}; use kind, tags, payload")
-    kinds = _strings(obj["kind"], "kind") if "kind" in obj and obj["kind"] is not None else None
+    kinds = (_strings(obj["kind"], "kind", one_allowed=True)
+             if "kind" in obj and obj["kind"] is not None else None)
     if kinds is not None and not kinds:
         raise ValidationError("filter: kind must name at least one kind")
     tags = obj.get("tags") or {}
