@@ -50,7 +50,7 @@ def test_readers_during_writes_see_consistent_items(tmp_path, index, monkeypatch
                 q /= np.linalg.norm(q)
                 flt = {"tags": {"all": ["even"]}} if rng.random() < 0.5 else None
                 before = written[0]
-                hits = store.search(q, k=10, filter=flt)
+                hits = store.search(q, k=10, filter=flt, with_vectors=True)
                 ids = [h.id for h in hits]
                 assert len(ids) == len(set(ids))
                 assert len(hits) == 10 or before < 40

@@ -6,7 +6,8 @@ import pytest
 
 from mem_helpers import DIM
 from world2vec.memory import MemoryStore, ValidationError
-from world2vec.memory.indexes import AUTO_ANN_FROM, AUTO_PQ_FROM, IndexConfig
+from world2vec.memory.indexes import (AUTO_ANN_FROM, AUTO_PQ_FROM, EF_MAX, IndexConfig,
+                                      ef_search_for, search_params)
 
 
 def clustered(n, seed=0, centers=30):
@@ -24,6 +25,34 @@ def test_auto_rule():
     assert IndexConfig("ivf").wanted(10) is None           # too few vectors to train
     with pytest.raises(ValidationError, match="index must be"):
         IndexConfig("annoy")
+
+
+def test_hnsw_ef_search_grows_with_the_index_and_under_filters():
+    cfg = IndexConfig("hnsw")
+    sizes = [1_000, 100_000, 175_000, 1_000_000, 5_000_000, 50_000_000]
+    efs = [ef_search_for(cfg, n) for n in sizes]
+    assert efs[:2] == [64, 64]                        # up to 100k: ef_search as configured
+    assert efs == sorted(efs) and 380 <= efs[3] <= 420  # ~400 at 1M (recall 0.99 there)
+    assert efs[-1] == EF_MAX
+    assert ef_search_for(IndexConfig("hnsw", ef_search=32), 1_000) == 32
+    assert ef_search_for(IndexConfig("hnsw", ef_scale=False), 1_000_000) == 64
+
+    class Sized:                                      # search_params reads only ntotal
+        ntotal = 1_000_000
+    plain = search_params("hnsw", Sized(), cfg, None, 1.0, 10).efSearch
+    filtered = search_params("hnsw", Sized(), cfg, None, 0.1, 10).efSearch
+    assert plain == efs[3] and filtered > plain
+    assert search_params("hnsw", Sized(), cfg, None, 1.0, 1000).efSearch >= 2000
+
+
+def test_an_hnsw_store_accepts_ef_options(tmp_path):
+    x = clustered(300, seed=4)
+    with MemoryStore.open(str(tmp_path / "m"), DIM, index="hnsw", background=False,
+                          ef_search=16, ef_scale=False) as store:
+        store.add([{"id": f"v{i}", "vector": x[i]} for i in range(300)])
+        store.refresh()
+        assert store.stats()["index"] == "hnsw" and store.ann.index.hnsw.efSearch == 16
+        assert store.search(x[7], k=1)[0].id == "v7"
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf", "ivfpq"])

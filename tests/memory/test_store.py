@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from world2vec.memory import MemoryStore, StoreLocked
+from world2vec.memory import MemoryStore, StoreLocked, ValidationError
 
 from mem_helpers import DIM, random_items
 
@@ -50,6 +50,39 @@ def test_upsert_replaces_and_delete_removes(store):
     assert store.get("i7") is None and len(store) == 49
     assert all(h.id != "i7" for h in store.search(target, k=50))
     assert store.delete_many(["i1", "i2", "nope"]) == 2 and len(store) == 47
+
+
+def test_hits_carry_the_item_and_its_vector_only_when_asked(store):
+    store.add([{"id": "a", "vector": [3.0] + [0.0] * (DIM - 1), "kind": "qa", "text": "t",
+                "tags": ["x"], "payload": {"n": 1}, "answer": "yes"}])
+    lean = store.search(np.eye(DIM, dtype=np.float32)[0], k=1)[0]
+    assert (lean.id, lean.item.kind, lean.item.text, lean.item.tags, lean.item.payload,
+            lean.item.answer) == ("a", "qa", "t", ["x"], {"n": 1}, "yes")
+    assert lean.item.vector is None and lean.score == pytest.approx(1.0)
+    lean.item.payload["n"] = 2          # editing a result does not edit the store
+    lean.item.tags.append("y")
+    full = store.search(np.eye(DIM, dtype=np.float32)[0], k=1, with_vectors=True)[0]
+    assert full.item.payload == {"n": 1} and full.item.tags == ["x"]
+    np.testing.assert_allclose(full.item.vector, np.eye(DIM)[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1.0, 7.5, 1e-20])
+def test_float32_queries_are_normalised_once_and_scores_are_cosines(store, scale):
+    store.add(random_items(30))
+    unit = store.get("i4").vector
+    query = (unit * np.float32(scale)).astype(np.float32)
+    hit = store.search(query, k=1)[0]
+    assert hit.id == "i4" and hit.score == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("bad, words", [(np.full(DIM, np.nan, np.float32), "NaN or inf"),
+                                        (np.full(DIM, np.inf, np.float32), "NaN or inf"),
+                                        (np.zeros(DIM, np.float32), "all zeros"),
+                                        (np.ones(DIM + 1, np.float32), "dimension")])
+def test_bad_float32_queries_are_refused_by_name(store, bad, words):
+    store.add(random_items(3))
+    with pytest.raises(ValidationError, match=words):
+        store.search(bad, k=1)
 
 
 def test_exclude_ids(store):

@@ -286,7 +286,21 @@ def _check_item_fields(item: Item, position: int) -> None:
 
 
 def as_query(vector: Any, dim: int) -> np.ndarray:
-    """A search vector as a unit ``(1, dim)`` float32 row (same checks as stored vectors)."""
+    """A search vector as a unit ``(1, dim)`` float32 row (same checks as stored vectors).
+
+    Fast path for the common case, a float32 array of the right size: one dot product
+    both checks it (NaN or inf make the squared norm non-finite, a zero vector makes it
+    0) and tells whether it is unit already (a stored item's vector, a model's unit
+    row), so it is not normalised twice. Anything else takes the full check, which
+    also names the problem.
+    """
+    if isinstance(vector, np.ndarray) and vector.dtype == np.float32 and vector.size == dim:
+        row = vector.reshape(1, dim)
+        sq = float(np.dot(row[0], row[0]))
+        if math.isfinite(sq) and sq > 0.0:
+            if abs(sq - 1.0) > 1e-5:
+                row = row / np.float32(math.sqrt(sq))
+            return np.ascontiguousarray(row)
     return normalize_vector(vector, dim, "query").reshape(1, dim)
 
 

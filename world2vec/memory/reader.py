@@ -109,7 +109,7 @@ class MemoryReader:
     def _candidates(self, question: str, filter: dict | None = None,
                     must_include: str | None = None) -> _Candidates:
         query = self._encode(question)
-        hits = self.store.search(query, self.candidates, filter=filter)
+        hits = self.store.search(query, self.candidates, filter=filter, with_vectors=True)
         ids = [h.id for h in hits]
         items = [h.item for h in hits]
         lexical: dict[str, float] = {}
