@@ -143,12 +143,30 @@ def search_params(kind: str, index: faiss.Index, config: IndexConfig, sel: faiss
     walk or a probed list meets fewer eligible vectors; never below 2k."""
     widen = 1.0 if selectivity >= 1.0 else min(8.0, (1.0 / max(selectivity, 1e-6)) ** 0.5)
     if kind == "hnsw":
+        value = int(min(EF_MAX, max(ef_search_for(config, index.ntotal) * widen, 2 * k)))
+    else:
+        value = int(min(index.nlist, max(1, round(config.nprobe * widen))))
+    if sel is None:                    # unfiltered: one shared, never-mutated object per value
+        key = (kind == "hnsw", value)
+        params = _SHARED_PARAMS.get(key)
+        if params is None:
+            params = _SHARED_PARAMS.setdefault(key, _new_params(kind, value))
+        return params
+    params = _new_params(kind, value)
+    params.sel = sel
+    return params
+
+
+# FAISS only reads search parameters, so threads may share them; building one costs
+# a few microseconds of SWIG per query otherwise. Keyed by (is HNSW, efSearch/nprobe).
+_SHARED_PARAMS: dict[tuple[bool, int], faiss.SearchParameters] = {}
+
+
+def _new_params(kind: str, value: int) -> faiss.SearchParameters:
+    if kind == "hnsw":
         params = faiss.SearchParametersHNSW()
-        ef = ef_search_for(config, index.ntotal)
-        params.efSearch = int(min(EF_MAX, max(ef * widen, 2 * k)))
+        params.efSearch = value
     else:
         params = faiss.SearchParametersIVF()
-        params.nprobe = int(min(index.nlist, max(1, round(config.nprobe * widen))))
-    if sel is not None:
-        params.sel = sel
+        params.nprobe = value
     return params

@@ -169,5 +169,10 @@ def search_rows(store: "MemoryStore", query: np.ndarray, k: int, rows: RowMask |
 def _rescored(vectors: np.ndarray, query: np.ndarray, rows: np.ndarray
               ) -> tuple[list[int], list[float]]:
     """Exact cosines for an index's own ranking (HNSW/IVF-Flat distances are exact
-    already up to float error; recomputing keeps every path's scores identical)."""
-    return exact_subset(vectors, query, rows.size or 1, rows)
+    already up to float error; recomputing keeps every path's scores identical).
+    At most k rows: one small matrix-vector product and a sort, no partition."""
+    if rows.size == 0:
+        return [], []
+    scores = vectors[rows] @ query[0]
+    order = np.lexsort((rows, -scores))
+    return rows[order].tolist(), scores[order].tolist()
