@@ -4,10 +4,13 @@ Why keep both raw and unit rows: formats and further training want the raw
 vectors, while every query (nearest, analogies) is a cosine, which is a plain
 dot product over unit rows. Unit rows are computed once, lazily.
 
-Unseen words: when the model carries fastText-style n-gram vectors, an
-out-of-vocabulary word gets the mean of its n-gram vectors and is flagged as
-*synthesised* (``vector()`` returns ``(vec, True)``); without n-grams, or when
-none of its n-grams can be built, ``KeyError``.
+Unseen words: when the model carries fastText-style n-gram vectors trained
+jointly with the words, an out-of-vocabulary word gets the mean of its n-gram
+vectors; when its n-gram vectors were fitted after training (the default
+model), its spelling neighbours in the vocabulary decide instead
+(``subword_neighbours``). Either way it is flagged as *synthesised*
+(``vector()`` returns ``(vec, True)``); without n-grams, or when none of its
+n-grams can be built, ``KeyError``.
 
 Model directory layout (see docs/ARCHITECTURE.md): ``manifest.json``,
 ``words.txt``, ``vectors.npy``, ``counts.npy``, optional ``ngrams.npy`` and
@@ -27,6 +30,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from world2vec.embeddings.subword_neighbours import LazyNeighbourIndex
 from world2vec.embeddings.subwords import word_ngram_buckets
 from world2vec.embeddings.tokenizer import Tokenizer
 
@@ -71,6 +75,7 @@ class WordVectors:
         self._index = {w: i for i, w in enumerate(self.words)}
         self._normed: np.ndarray | None = None
         self._trigrams: dict[str, np.ndarray] | None = None
+        self._spelling_neighbours = LazyNeighbourIndex(self.words, self.min_n, self.max_n)
 
     # -- basic lookups ---------------------------------------------------------
     @property
@@ -110,6 +115,12 @@ class WordVectors:
             return self.normed[i], False
         if self.ngrams is not None:
             key = self.tokenizer.normalize(word)
+            if key and "ngram_fit" in self.settings:
+                # n-grams fitted after training generalise poorly: spelling neighbours decide
+                v = self._spelling_neighbours.get().synthesize(key, self.normed)
+                if v is None:
+                    raise KeyError(word)
+                return v, True
             ids = word_ngram_buckets(key, self.min_n, self.max_n, len(self.ngrams)) if key else []
             if len(ids):
                 v = np.asarray(self.ngrams[ids], dtype=np.float32).mean(axis=0)
