@@ -126,49 +126,61 @@ def _sigmoid_index(f):
 
 @njit(fastmath=True, inline="always")
 def _ns_update(h, syn1, target, negative, lr, neu1e, state,
-               alias_thr, alias_idx, sig_table, logsig_table):
+               alias_thr, alias_idx, sig_table, logsig_table, targets, grads):
     """One negative-sampling step for hidden vector ``h``; accumulates the input
-    gradient into ``neu1e`` and updates output rows in place. Returns (loss, state)."""
+    gradient into ``neu1e`` and updates output rows in place. Returns (loss, state).
+
+    Why three phases (draw all targets, then all dot products, then all
+    updates) rather than one target at a time: the negatives' ``syn1`` rows are
+    random, mostly cache-missing reads. Issuing the independent dot products
+    back to back lets the CPU overlap those misses instead of waiting for each
+    row after the previous update; the rows are then in L1 for the updates.
+    ``targets``/``grads`` are the caller's scratch (``negative + 1`` each)."""
     dim = h.shape[0]
     vocab = np.uint64(alias_thr.shape[0])
-    loss = 0.0
-    for d in range(negative + 1):
-        if d == 0:
-            t = target
-            label = 1.0
+    targets[0] = target
+    k = 1
+    for _ in range(negative):
+        # One 64-bit draw: high half picks a slot (multiply-shift, no division),
+        # low half decides between the slot and its alias.
+        state = _xorshift(state)
+        x = state * np.uint64(2685821657736338717)
+        i = np.int64(((x >> np.uint64(32)) * vocab) >> np.uint64(32))
+        if (x & np.uint64(0xFFFFFFFF)) < np.uint64(alias_thr[i]):
+            t = i
         else:
-            # One 64-bit draw: high half picks a slot (multiply-shift, no division),
-            # low half decides between the slot and its alias.
-            state = _xorshift(state)
-            x = state * np.uint64(2685821657736338717)
-            i = np.int64(((x >> np.uint64(32)) * vocab) >> np.uint64(32))
-            if (x & np.uint64(0xFFFFFFFF)) < np.uint64(alias_thr[i]):
-                t = i
-            else:
-                t = np.int64(alias_idx[i])
-            if t == target:
-                continue
-            label = 0.0
-        row = syn1[t]
+            t = np.int64(alias_idx[i])
+        if t != target:
+            targets[k] = t
+            k += 1
+    loss = 0.0
+    for d in range(k):
+        row = syn1[targets[d]]
         f = np.float32(0.0)
         for j in range(dim):
             f += h[j] * row[j]
         if f >= MAX_EXP:
-            g = (label - 1.0) * lr
-            if label == 0.0:
+            g = -lr if d > 0 else 0.0
+            if d > 0:
                 loss += f  # -log(sigmoid(-f)) ~ f for large f
         elif f <= -MAX_EXP:
-            g = label * lr
-            if label == 1.0:
+            g = lr if d == 0 else 0.0
+            if d == 0:
                 loss -= f
         else:
-            k = _sigmoid_index(f)
-            g = (label - sig_table[k]) * lr
-            if label == 1.0:
-                loss -= logsig_table[k]
+            ki = _sigmoid_index(f)
+            if d == 0:
+                g = (1.0 - sig_table[ki]) * lr
+                loss -= logsig_table[ki]
             else:
-                loss -= logsig_table[EXP_TABLE_SIZE - 1 - k]
-        gf = np.float32(g)
+                g = -sig_table[ki] * lr
+                loss -= logsig_table[EXP_TABLE_SIZE - 1 - ki]
+        grads[d] = g
+    for d in range(k):
+        gf = grads[d]
+        if gf == 0.0:
+            continue
+        row = syn1[targets[d]]
         for j in range(dim):
             r = row[j]
             neu1e[j] += gf * r
@@ -188,6 +200,8 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
     buf = np.empty(MAX_SENTENCE_LEN, dtype=np.int64)
     h = np.empty(dim, dtype=np.float32)
     neu1e = np.empty(dim, dtype=np.float32)
+    targets = np.empty(negative + 1, dtype=np.int64)
+    grads = np.empty(negative + 1, dtype=np.float32)
     loss = 0.0
     pairs = 0
     trained = 0
@@ -238,7 +252,8 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
                         if c == pos:
                             continue
                         l, state = _ns_update(h, syn1, buf[c], negative, lr, neu1e, state,
-                                              alias_thr, alias_idx, sig_table, logsig_table)
+                                              alias_thr, alias_idx, sig_table, logsig_table,
+                                              targets, grads)
                         loss += l
                         pairs += 1
                     for r in range(r0, r1):
@@ -254,7 +269,8 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
                         for j in range(dim):
                             neu1e[j] = 0.0
                         l, state = _ns_update(l1, syn1, word, negative, lr, neu1e, state,
-                                              alias_thr, alias_idx, sig_table, logsig_table)
+                                              alias_thr, alias_idx, sig_table, logsig_table,
+                                              targets, grads)
                         loss += l
                         pairs += 1
                         for j in range(dim):
@@ -286,7 +302,8 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
                 for j in range(dim):
                     h[j] *= inv
                 l, state = _ns_update(h, syn1, word, negative, lr, neu1e, state,
-                                      alias_thr, alias_idx, sig_table, logsig_table)
+                                      alias_thr, alias_idx, sig_table, logsig_table,
+                                              targets, grads)
                 loss += l
                 pairs += 1
                 for c in range(lo, hi):
