@@ -85,6 +85,29 @@ def test_bad_float32_queries_are_refused_by_name(store, bad, words):
         store.search(bad, k=1)
 
 
+def test_search_by_id_is_search_by_the_stored_vector_without_the_item(store):
+    items = random_items(40)
+    for i, it in enumerate(items):
+        it["tags"] = ["even"] if i % 2 == 0 else []
+    store.add(items)
+    query = store.get("i6").vector
+    for flt in (None, {"tags": {"all": ["even"]}}):
+        expected = [(h.id, h.score) for h in store.search(query, k=5, filter=flt,
+                                                         exclude_ids=["i6"])]
+        got = store.search_by_id("i6", k=5, filter=flt)
+        assert [h.id for h in got] == [i for i, _ in expected] and "i6" not in [h.id for h in got]
+        assert [h.score for h in got] == pytest.approx([s for _, s in expected], abs=1e-6)
+    assert all(h.item.vector is None for h in got)
+    full = store.search_by_id("i6", k=2, with_vectors=True)
+    np.testing.assert_allclose(full[0].item.vector, store.get(full[0].id).vector)
+    assert len(store.search_by_id("i6", k=100)) == 39      # every other item, itself left out
+    assert store.search_by_id("nope", k=3) is None
+    with pytest.raises(ValidationError, match="k must be"):
+        store.search_by_id("i6", k=0)
+    with pytest.raises(ValidationError, match="tags.all"):
+        store.search_by_id("i6", k=3, filter={"tags": {"all": "even"}})
+
+
 def test_exclude_ids(store):
     store.add(random_items(20))
     query = store.get("i3").vector

@@ -150,29 +150,23 @@ def search_rows(store: "MemoryStore", query: np.ndarray, k: int, rows: RowMask |
     fetch = k * config.rerank if ann.kind == "ivfpq" else k
     sel = rows.selector() if rows is not None else None
     params = search_params(ann.kind, ann.index, config, sel, eligible / n, fetch)
-    _, ids = ann.index.search(query, min(fetch, covered), params=params)
-    candidates = ids[0][ids[0] >= 0]
+    dists, ids = ann.index.search(query, min(fetch, covered), params=params)
+    got = ids[0] >= 0
+    candidates = ids[0][got]
+    if ann.kind != "ivfpq" and covered == n:
+        # HNSW / IVF-Flat compare the stored float32 vectors themselves: their inner
+        # products are the cosines (to float rounding) and come sorted, best first.
+        found = candidates[:k].tolist()
+        if len(found) < min(k, eligible):
+            return exact(flat, query, k, rows)
+        return found, dists[0][got][:k].tolist()
     if covered < n:
         tail = np.arange(covered, n)
         if rows is not None:
             tail = tail[rows.mask[covered:]]
         candidates = np.concatenate([candidates, tail])
-    if ann.kind == "ivfpq" or covered < n:
-        found, scores = exact_subset(store._vectors_view(), query, k, candidates)
-    else:
-        found, scores = _rescored(store._vectors_view(), query, candidates[:k])
+    found, scores = exact_subset(store._vectors_view(), query, k, candidates)
     if len(found) < min(k, eligible):
         return exact(flat, query, k, rows)
     return found, scores
 
-
-def _rescored(vectors: np.ndarray, query: np.ndarray, rows: np.ndarray
-              ) -> tuple[list[int], list[float]]:
-    """Exact cosines for an index's own ranking (HNSW/IVF-Flat distances are exact
-    already up to float error; recomputing keeps every path's scores identical).
-    At most k rows: one small matrix-vector product and a sort, no partition."""
-    if rows.size == 0:
-        return [], []
-    scores = vectors[rows] @ query[0]
-    order = np.lexsort((rows, -scores))
-    return rows[order].tolist(), scores[order].tolist()

@@ -63,6 +63,7 @@ class MemoryStore:
         self._lex_mutex = threading.Lock()
         self._version = 0                     # bumped by every write: invalidates cached filters
         self._masks = MaskCache()
+        self._view: tuple | None = None       # (index, ntotal, view) of _vectors_view
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -215,11 +216,21 @@ class MemoryStore:
 
     # -- reads --------------------------------------------------------------------
     def _vectors_view(self) -> np.ndarray:
-        """Zero-copy view of the exact index's storage; valid only under the read lock."""
-        n = self._flat.ntotal
-        if n == 0:
-            return np.empty((0, self._dim), dtype=np.float32)
-        return faiss.rev_swig_ptr(self._flat.get_xb(), n * self._dim).reshape(n, self._dim)
+        """Zero-copy view of the exact index's storage; valid only under the read lock.
+
+        Cached until the index grows or is replaced (an add may move its storage, and
+        every add changes ``ntotal``; the cache holds the index it viewed, so a
+        replaced one is never confused with its successor).
+        """
+        flat = self._flat
+        n = flat.ntotal
+        cached = self._view
+        if cached is not None and cached[0] is flat and cached[1] == n:
+            return cached[2]
+        view = np.empty((0, self._dim), dtype=np.float32) if n == 0 else \
+            faiss.rev_swig_ptr(flat.get_xb(), n * self._dim).reshape(n, self._dim)
+        self._view = (flat, n, view)
+        return view
 
     def _item(self, row: int, vectors: np.ndarray | None) -> Item:
         """The item of a row; its vector copied out only when ``vectors`` is given.
@@ -274,6 +285,36 @@ class MemoryStore:
             vectors = self._vectors_view() if with_vectors else None
             item = self._item
             return [Hit(table.ids[r], s, item(r, vectors)) for r, s in zip(found, scores)]
+
+    def search_by_id(self, item_id: str, k: int = 10, filter: Filter | Mapping | None = None,
+                     with_vectors: bool = False) -> list[Hit] | None:
+        """The ``k`` items most similar to the stored item ``item_id``, itself excluded;
+        None if no item has that id.
+
+        The same answer as ``search(get(item_id).vector, k, filter, [item_id])`` in one
+        read-locked step: the stored unit vector is used in place (no copy, no second
+        normalisation), and the query's own item is dropped from k + 1 hits rather than
+        masked out (a mask would turn a plain scan into a selector scan).
+        """
+        self._check_open()
+        if not isinstance(item_id, str):
+            raise ValidationError("id must be a string")
+        k = check_k(k)
+        flt = parse_filter(filter)
+        with self._rw.read():
+            table = self._table
+            own = table.row_of.get(item_id)
+            if own is None:
+                return None
+            vectors = self._vectors_view()
+            query = vectors[own: own + 1]
+            rows = self._masks.get(self, flt, self._version) \
+                if table.dead or not flt.is_empty else None
+            found, scores = search_rows(self, query, k + 1, rows)
+            out = [(r, s) for r, s in zip(found, scores) if r != own][:k]
+            keep = vectors if with_vectors else None
+            item = self._item
+            return [Hit(table.ids[r], s, item(r, keep)) for r, s in out]
 
     def lexical_search(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """BM25 ranking of stored items by their text (and answer): ``[(id, score)]``.
