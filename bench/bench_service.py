@@ -6,7 +6,7 @@ noisy, +-15-25 %: compare only within one run):
 1. ``world2vec serve`` holding N items (default 100k, dim 100): requests/s and p50/p99
    latency of ``GET /similar?id=<random item>&k=10`` under a bounded load (wrk when
    installed, else a Python load generator), per index kind (``--index flat,hnsw``:
-   exact, and HNSW with the memory's defaults M 32 / ef 64), unfiltered and with a tag
+   exact, and HNSW with the memory's defaults M 32 / efSearch by size), unfiltered and with a tag
    filter selecting ~10 % of the items.
 2. The ceiling: a minimal Flask + FAISS app doing the same search on the same index
    kind (look the id's vector up, search k+1, drop the query) under the *same*
@@ -53,10 +53,11 @@ def ceiling_app():
     vectors = np.load(os.environ["W2V_BENCH_VECTORS"])
     ids = [f"item-{i}" for i in range(len(vectors))]
     row_of = {item_id: i for i, item_id in enumerate(ids)}
-    if os.environ.get("W2V_BENCH_INDEX") == "hnsw":  # the memory's defaults: M 32, ef 64/64
+    if os.environ.get("W2V_BENCH_INDEX") == "hnsw":  # the memory's defaults: M 32, efC 64,
+        from world2vec.memory.indexes import IndexConfig, ef_search_for  # efSearch by size
         index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 64
-        index.hnsw.efSearch = 64
+        index.hnsw.efSearch = ef_search_for(IndexConfig("hnsw"), len(vectors))
     else:
         index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
@@ -378,7 +379,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=4, help="server request threads (both apps)")
     ap.add_argument("--index", default="flat,hnsw",
                     help="index kinds to compare, comma-separated (flat = exact; hnsw: M 32, "
-                         "ef 64, as the memory's defaults)")
+                         "efSearch by size as the memory's defaults: 64 up to 100k)")
     ap.add_argument("--python-load", action="store_true", help="use the Python load generator "
                     "even when wrk is installed")
     ap.add_argument("--chroma-bin", default=None, help="path of a chroma executable (own venv)")

@@ -169,13 +169,16 @@ def _msgpack_default(obj: Any) -> Any:
     raise TypeError(f"cannot encode {type(obj).__name__}")
 
 
+# One encoder for every answer: json.dumps with options builds a new one per call.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_json_default)
+
+
 def encode(obj: Any, msgpack_out: bool, status: int = 200) -> Response:
     """Serialise an answer; numpy float arrays become vectors (lists or float32 bins)."""
     if msgpack_out:
         body = msgpack.packb(obj, default=_msgpack_default, use_bin_type=True)
         return Response(body, status=status, mimetype=MSGPACK)
-    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, default=_json_default)
-    return Response(text, status=status, mimetype=JSON)
+    return Response(_JSON_ENCODER.encode(obj), status=status, mimetype=JSON)
 
 
 def vector_from_wire(value: Any, dim: int, what: str = "vector") -> np.ndarray:

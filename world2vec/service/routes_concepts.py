@@ -56,12 +56,19 @@ def similar():
     value = query_str(args, source, required=True)
     answer: dict = {"query": {source: value}}
     if source == "id":
-        item = st.store.get(value)
-        if item is None:
+        # One store call: the stored unit vector is used in place, itself excluded.
+        try:
+            hits = st.store.search_by_id(value, k, filter=_memory_filter(kind, flt),
+                                         with_vectors=project)
+        except ValidationError as exc:
+            raise BadRequest(str(exc), param="filter", slug="bad-filter") from None
+        if hits is None:
             raise NotFound(f"no stored memory has id {value!r}", slug="unknown-id", id=value)
-        vec = np.asarray(item.vector, dtype=np.float32)
-        answer["results"] = _search_memory(st, vec, k, _memory_filter(kind, flt), exclude=[value])
-        points = [_stored_vector(st, r["id"]) for r in answer["results"]] if project else None
+        answer["results"] = [memory_hit(h) for h in hits]
+        points = None
+        if project:
+            vec = _stored_vector(st, value)
+            points = [h.item.vector for h in hits]
     else:
         if source == "concept":
             vec, synthesized = st.concept_vector(value)

@@ -111,10 +111,14 @@ class ServiceState:
 
 
 def memory_hit(hit: Hit) -> dict:
-    """A stored item as a result row (DESIGN.md's shape plus tags, answer, created_at)."""
+    """A stored item as a result row (DESIGN.md's shape plus tags, answer, created_at).
+
+    The hit's item is already the store's private copy (tags, payload), so it is
+    used as is: this runs for every result of every search.
+    """
     item = hit.item
-    return {"id": hit.id, "score": float(hit.score), "kind": item.kind, "text": item.text,
-            "payload": item.payload, "tags": list(item.tags), "answer": item.answer,
+    return {"id": hit.id, "score": hit.score, "kind": item.kind, "text": item.text,
+            "payload": item.payload, "tags": item.tags, "answer": item.answer,
             "created_at": item.created_at}
 
 
