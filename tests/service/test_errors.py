@@ -38,6 +38,7 @@ GET_CASES = [
     ("/similar", {"concept": "cat", "filter": "{not json"}, "bad-request", "filter"),
     ("/similar", {"concept": "cat", "filter": "[1, 2]"}, "bad-request", "filter"),
     ("/similar", {"concept": "cat", "filter": '{"kind": 5}'}, "bad-filter", "filter"),
+    ("/similar", {"id": "any", "filter": '{"tags": {"all": "pets"}}'}, "bad-filter", "filter"),
     ("/compose", {}, "missing-parameter", "expr"),
     ("/compose", {"expr": "king * queen"}, "bad-expression", "expr"),
     ("/compose", {"expr": "(king - man"}, "bad-expression", "expr"),
