@@ -32,7 +32,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import njit, prange
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 EXP_TABLE_SIZE = 1024
 MAX_EXP = 6.0
@@ -105,6 +108,33 @@ def split_chunks(sent_ptr: np.ndarray, n_chunks: int) -> np.ndarray:
     return np.concatenate([[0], bounds, [n_sent]]).astype(np.int64)
 
 
+@intrinsic
+def _prefetch(typingctx, matrix, row, col):
+    """Hint the CPU to fetch the cache line of ``matrix[row, col]`` for writing.
+
+    Why: a negative's output row is a random, usually cache-missing read;
+    asking for it as soon as the negative is drawn overlaps the miss with the
+    remaining draws and dot products. A hint only: results never depend on it."""
+    if not (isinstance(matrix, types.Array) and matrix.ndim == 2
+            and isinstance(row, types.Integer) and isinstance(col, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
+        i32 = ir.IntType(32)
+        i8p = ir.IntType(8).as_pointer()
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 1), ir.Constant(i32, 3),
+                          ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(matrix, row, col), codegen
+
+
 @njit(inline="always")
 def _xorshift(state):
     state ^= state >> np.uint64(12)
@@ -153,6 +183,9 @@ def _ns_update(h, syn1, target, negative, lr, neu1e, state,
         if t != target:
             targets[k] = t
             k += 1
+            for j in range(0, dim, 16):
+                _prefetch(syn1, t, j)
+            _prefetch(syn1, t, dim - 1)
     loss = 0.0
     for d in range(k):
         row = syn1[targets[d]]
