@@ -123,9 +123,10 @@ def _check_finite(obj: Any, depth: int = 0) -> None:
 def wants_msgpack(request: Request) -> bool:
     """Answer in msgpack when Accept names it (at least as high as JSON), or when the
     request body was msgpack and Accept does not name JSON."""
-    accept = request.headers.get("Accept", "")
+    environ = request.environ       # read directly: a missing header costs Headers an exception
+    accept = environ.get("HTTP_ACCEPT", "")
     if not accept or accept == "*/*" or accept == JSON:  # the common cases, decided cheaply
-        return (accept != JSON and "Content-Type" in request.headers
+        return (accept != JSON and bool(environ.get("CONTENT_TYPE"))
                 and _is_msgpack(request.mimetype))
     explicit = {value.lower(): q for value, q in request.accept_mimetypes}
     q_msgpack = max(explicit.get(m, 0) for m in MSGPACK_ALIASES)

@@ -42,7 +42,9 @@ def similar():
     searches the stored memories instead of the vocabulary.
     """
     st = state()
-    args = request.args
+    # A plain dict of the first values: werkzeug's MultiDict.get builds a
+    # BadRequestKeyError for every absent parameter, and this route probes six.
+    args = request.args.to_dict()
     k = query_int(args, "k", 10, 1, st.config.max_k)
     given = [name for name in ("concept", "text", "id") if args.get(name, "").strip()]
     if len(given) != 1:
