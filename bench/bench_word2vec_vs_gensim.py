@@ -16,7 +16,7 @@ tokenised by world2vec's tokenizer and written once to --work (about 6.7M
 tokens). Numbers on a shared 2-core machine are noisy: compare only figures
 from the same run.
 
-    python bench/bench_word2vec_vs_gensim.py [--corpus FILE] [--modes skipgram cbow]
+    python bench/bench_word2vec_vs_gensim.py [--corpus FILE] [--modes skipgram cbow] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -168,6 +168,9 @@ def main() -> None:
     p.add_argument("--subwords", action="store_true",
                    help="train world2vec with subword n-grams (gensim Word2Vec has none)")
     p.add_argument("--engines", nargs="+", default=["world2vec", "gensim"])
+    p.add_argument("--repeat", type=int, default=1,
+                   help="side-by-side rounds per mode; the engine order alternates between "
+                        "rounds and the ratios' spread is printed (load on a shared machine drifts)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--mode", help=argparse.SUPPRESS)
     p.add_argument("--tokens", type=int, help=argparse.SUPPRESS)
@@ -187,18 +190,27 @@ def main() -> None:
           f"{args.epochs} epochs, {args.threads} threads; load avg {os.getloadavg()[0]:.2f}",
           flush=True)
     for mode in args.modes:
-        results = {}
-        for engine in args.engines:
-            results[engine] = r = run_one(args, engine, mode, args.threads)
-            print(fmt(r), flush=True)
-        if "world2vec" in results and "gensim" in results:
-            a, g = results["world2vec"], results["gensim"]
-            print(f"  ratio {mode}: speed {a['words_per_s'] / g['words_per_s']:.2f}x  "
-                  f"RSS {a['rss_mb'] / g['rss_mb']:.2f}x  analogy "
-                  f"{(a.get('analogy_add', 0) - g.get('analogy_add', 0)) * 100:+.1f} points  "
-                  f"WS353 {a.get('wordsim', 0) - g.get('wordsim', 0):+.3f}  "
-                  f"(load avg {os.getloadavg()[0]:.2f})", flush=True)
-
+        speed_ratios = []
+        for round_ in range(max(1, args.repeat)):
+            # Alternate who goes first: load drifts during a run, and the second
+            # engine would otherwise always meet the later (often different) load.
+            engines = args.engines if round_ % 2 == 0 else list(reversed(args.engines))
+            results = {}
+            for engine in engines:
+                results[engine] = r = run_one(args, engine, mode, args.threads)
+                print(fmt(r), flush=True)
+            if "world2vec" in results and "gensim" in results:
+                a, g = results["world2vec"], results["gensim"]
+                speed_ratios.append(a["words_per_s"] / g["words_per_s"])
+                print(f"  ratio {mode}: speed {speed_ratios[-1]:.2f}x  "
+                      f"RSS {a['rss_mb'] / g['rss_mb']:.2f}x  analogy "
+                      f"{(a.get('analogy_add', 0) - g.get('analogy_add', 0)) * 100:+.1f} points  "
+                      f"WS353 {a.get('wordsim', 0) - g.get('wordsim', 0):+.3f}  "
+                      f"(load avg {os.getloadavg()[0]:.2f})", flush=True)
+        if len(speed_ratios) > 1:
+            print(f"  {mode} speed ratio over {len(speed_ratios)} rounds: min "
+                  f"{min(speed_ratios):.2f}x, median {sorted(speed_ratios)[len(speed_ratios) // 2]:.2f}x, "
+                  f"max {max(speed_ratios):.2f}x", flush=True)
 
 if __name__ == "__main__":
     main()
