@@ -114,3 +114,20 @@ def test_search_reports_a_bad_filter(store):
     store.add([{"id": "a", "vector": [1.0] * DIM}])
     with pytest.raises(ValidationError):
         store.search([1.0] * DIM, k=1, filter={"kind": 5})
+
+
+def test_filters_equal_in_python_but_not_in_meaning_do_not_share_a_cached_mask(tmp_path):
+    """{"x": 1} and {"x": true} select different items although 1 == True in Python;
+    the compiled-filter cache once conflated them (a hypothesis run found it)."""
+    rng = np.random.default_rng(0)
+    store = MemoryStore.open(str(tmp_path), DIM, index="flat", background=False)
+    try:
+        store.add([{"id": "one", "vector": rng.normal(size=DIM).tolist(), "payload": {"x": 1}},
+                   {"id": "true", "vector": rng.normal(size=DIM).tolist(), "payload": {"x": True}}])
+        query = rng.normal(size=DIM)
+        for _ in range(3):  # repeated: the cache serves from the second use on
+            assert [h.id for h in store.search(query, k=5, filter={"payload": {"x": 1}})] == ["one"]
+            assert [h.id for h in store.search(query, k=5, filter={"payload": {"x": True}})] == ["true"]
+            assert [h.id for h in store.search(query, k=5, filter={"payload": {"x": 1.0}})] == ["one"]
+    finally:
+        store.close()

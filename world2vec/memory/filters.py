@@ -27,10 +27,15 @@ RANGE_OPS = ("gt", "gte", "lt", "lte")
 PAYLOAD_OPS = frozenset(("eq", "ne", "in") + RANGE_OPS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PayloadClause:
     """One test on one payload field. ``op`` is eq, ne, in or range; ``values``
-    holds the scalars for eq/ne/in; ``low``/``high`` the bounds for a range."""
+    holds the scalars for eq/ne/in; ``low``/``high`` the bounds for a range.
+
+    Equality and hashing follow the filter's semantics (``value_key``), not Python's:
+    ``1 == True`` in Python, but ``{"x": 1}`` and ``{"x": true}`` select different
+    items, and compiled filters are cached by clause, so the two must not collide.
+    """
 
     field: str
     op: str
@@ -39,6 +44,16 @@ class PayloadClause:
     low_inclusive: bool = True
     high: float | None = None
     high_inclusive: bool = True
+
+    def _key(self) -> tuple:
+        return (self.field, self.op, tuple(value_key(v) for v in self.values),
+                self.low, self.low_inclusive, self.high, self.high_inclusive)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PayloadClause) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 @dataclass(frozen=True)
