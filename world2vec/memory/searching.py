@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import faiss
 import numpy as np
 
 from world2vec.memory.filters import Filter
 from world2vec.memory.indexes import search_params
+from world2vec.memory.items import Hit
 
 if TYPE_CHECKING:
     from world2vec.memory.store import MemoryStore
@@ -170,3 +171,50 @@ def search_rows(store: "MemoryStore", query: np.ndarray, k: int, rows: RowMask |
         return exact(flat, query, k, rows)
     return found, scores
 
+
+
+# -- whole queries (called by MemoryStore under its read lock) -----------------------
+def eligible_rows(store: "MemoryStore", flt: Filter) -> RowMask | None:
+    """The compiled mask of ``flt`` over live rows, or None when every row may match
+    (no filter and no deleted rows: the plain unselected scan is the fastest)."""
+    if store._table.dead or not flt.is_empty:
+        return store._masks.get(store, flt, store._version)
+    return None
+
+
+def search_hits(store: "MemoryStore", query: np.ndarray, k: int, flt: Filter,
+                exclude: Sequence[str], with_vectors: bool) -> list[Hit]:
+    """``MemoryStore.search`` after validation: filter, drop ``exclude``, rank, build hits."""
+    table = store._table
+    rows = eligible_rows(store, flt)
+    if exclude:
+        drop = [r for r in map(table.row_of.get, exclude) if r is not None]
+        if drop:
+            mask = (rows.mask if rows is not None else table.live.view()).copy()
+            mask[drop] = False
+            rows = RowMask(mask, int(np.count_nonzero(mask)))
+    found, scores = search_rows(store, query, k, rows)
+    vectors = store._vectors_view() if with_vectors else None
+    item = store._item
+    return [Hit(table.ids[r], s, item(r, vectors)) for r, s in zip(found, scores)]
+
+
+def search_hits_by_id(store: "MemoryStore", item_id: str, k: int, flt: Filter,
+                      with_vectors: bool) -> list[Hit] | None:
+    """``MemoryStore.search_by_id`` after validation; None for an unknown id.
+
+    The stored unit vector is the query, used in place; the item itself is dropped
+    from k + 1 hits rather than masked out (a mask would turn a plain scan into a
+    selector scan).
+    """
+    table = store._table
+    own = table.row_of.get(item_id)
+    if own is None:
+        return None
+    vectors = store._vectors_view()
+    query = vectors[own: own + 1]
+    found, scores = search_rows(store, query, k + 1, eligible_rows(store, flt))
+    out = [(r, s) for r, s in zip(found, scores) if r != own][:k]
+    keep = vectors if with_vectors else None
+    item = store._item
+    return [Hit(table.ids[r], s, item(r, keep)) for r, s in out]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from typing import Any, Iterable, Mapping, Sequence
 
 import faiss
@@ -24,12 +23,12 @@ from world2vec.memory.bm25 import BM25
 from world2vec.memory.builder import AnnState, IndexBuilder
 from world2vec.memory.errors import ItemExists, StoreClosed, ValidationError
 from world2vec.memory.filters import Filter, parse_filter
-from world2vec.memory.indexes import IndexConfig, search_params
+from world2vec.memory.indexes import IndexConfig
 from world2vec.memory.items import Hit, Item, check_k, coerce_items, ids_of, as_query
 from world2vec.memory.lock import DirectoryLock
 from world2vec.memory.metadata import RowTable
 from world2vec.memory.rwlock import RWLock
-from world2vec.memory.searching import MaskCache, RowMask, search_rows
+from world2vec.memory.searching import MaskCache, search_hits, search_hits_by_id
 from world2vec.memory.wal import LogWriter, read_log
 
 log = logging.getLogger("world2vec.memory")
@@ -271,20 +270,7 @@ class MemoryStore:
         exclude = [exclude_ids] if isinstance(exclude_ids, str) else \
             (exclude_ids if isinstance(exclude_ids, (list, tuple)) else list(exclude_ids))
         with self._rw.read():
-            table = self._table
-            rows = None
-            if table.dead or not flt.is_empty:
-                rows = self._masks.get(self, flt, self._version)
-            if exclude:
-                drop = [r for r in map(table.row_of.get, exclude) if r is not None]
-                if drop:
-                    mask = (rows.mask if rows is not None else table.live.view()).copy()
-                    mask[drop] = False
-                    rows = RowMask(mask, int(np.count_nonzero(mask)))
-            found, scores = search_rows(self, query, k, rows)
-            vectors = self._vectors_view() if with_vectors else None
-            item = self._item
-            return [Hit(table.ids[r], s, item(r, vectors)) for r, s in zip(found, scores)]
+            return search_hits(self, query, k, flt, exclude, with_vectors)
 
     def search_by_id(self, item_id: str, k: int = 10, filter: Filter | Mapping | None = None,
                      with_vectors: bool = False) -> list[Hit] | None:
@@ -293,8 +279,7 @@ class MemoryStore:
 
         The same answer as ``search(get(item_id).vector, k, filter, [item_id])`` in one
         read-locked step: the stored unit vector is used in place (no copy, no second
-        normalisation), and the query's own item is dropped from k + 1 hits rather than
-        masked out (a mask would turn a plain scan into a selector scan).
+        normalisation); see ``searching.search_hits_by_id``.
         """
         self._check_open()
         if not isinstance(item_id, str):
@@ -302,19 +287,7 @@ class MemoryStore:
         k = check_k(k)
         flt = parse_filter(filter)
         with self._rw.read():
-            table = self._table
-            own = table.row_of.get(item_id)
-            if own is None:
-                return None
-            vectors = self._vectors_view()
-            query = vectors[own: own + 1]
-            rows = self._masks.get(self, flt, self._version) \
-                if table.dead or not flt.is_empty else None
-            found, scores = search_rows(self, query, k + 1, rows)
-            out = [(r, s) for r, s in zip(found, scores) if r != own][:k]
-            keep = vectors if with_vectors else None
-            item = self._item
-            return [Hit(table.ids[r], s, item(r, keep)) for r, s in out]
+            return search_hits_by_id(self, item_id, k, flt, with_vectors)
 
     def lexical_search(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """BM25 ranking of stored items by their text (and answer): ``[(id, score)]``.
