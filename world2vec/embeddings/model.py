@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from typing import Any, Sequence
 
 import numpy as np
@@ -28,6 +26,7 @@ from world2vec.embeddings.objects import ObjectEncoder
 from world2vec.embeddings.relations import RelationTransform, load_relations
 from world2vec.embeddings.sentences import SentenceEncoder, load_sentence_encoder
 from world2vec.embeddings.sif import SIFEncoder
+from world2vec.embeddings.staging import staged_directory
 from world2vec.embeddings.vectors import ModelFormatError, WordVectors
 
 DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -115,14 +114,7 @@ class Model:
         so a model directory is never edited after the fact.
         """
         path = os.path.abspath(path)
-        if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
-            raise FileExistsError(f"{path} already exists and is not empty "
-                                  "(model directories are immutable; choose a new one)")
-        parent = os.path.dirname(path)
-        os.makedirs(parent, exist_ok=True)
-        staging = tempfile.mkdtemp(prefix=".stage-" + os.path.basename(path), dir=parent)
-        try:
-            inner = os.path.join(staging, "model")
+        with staged_directory(path) as inner:
             self.words.save(inner, dtype=dtype)
             components = []
             sentence_dir = os.path.join(inner, "sentence")
@@ -156,12 +148,6 @@ class Model:
                     raise ValueError(f"extra file name must be a new plain name: {name!r}")
                 with open(os.path.join(inner, name), "w", encoding="utf-8") as f:
                     f.write(text)
-            os.chmod(inner, 0o755)  # mkdtemp makes 0700; a model is read by other users too
-            if os.path.isdir(path):
-                os.rmdir(path)
-            os.rename(inner, path)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         return path
 
 

@@ -25,11 +25,11 @@ import difflib
 import json
 import os
 import shutil
-import tempfile
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from world2vec.embeddings.staging import staged_directory
 from world2vec.embeddings.subword_neighbours import LazyNeighbourIndex
 from world2vec.embeddings.subwords import word_ngram_buckets
 from world2vec.embeddings.tokenizer import Tokenizer
@@ -213,13 +213,7 @@ class WordVectors:
         if dtype not in ("float32", "float16"):
             raise ValueError("dtype must be float32 or float16")
         path = os.path.abspath(os.fspath(path))
-        if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
-            raise FileExistsError(f"{path} already exists and is not empty "
-                                  "(model directories are immutable; choose a new one)")
-        parent = os.path.dirname(path)
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".tmp-" + os.path.basename(path), dir=parent)
-        try:
+        with staged_directory(path) as tmp:
             np.save(os.path.join(tmp, "vectors.npy"), np.asarray(self.vectors).astype(dtype))
             np.save(os.path.join(tmp, "counts.npy"), self.counts)
             if self.ngrams is not None:
@@ -234,12 +228,6 @@ class WordVectors:
             for name in os.listdir(tmp):
                 with open(os.path.join(tmp, name), "rb") as f:
                     os.fsync(f.fileno())
-            if os.path.isdir(path):
-                os.rmdir(path)
-            os.rename(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return path
 
     @classmethod

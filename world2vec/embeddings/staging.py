@@ -1,0 +1,44 @@
+"""Staged directory writes: build a model directory aside, rename it into place.
+
+Why: model directories are immutable and readers may open one at any moment, so a
+directory must appear complete or not at all. Both ``WordVectors.save`` and
+``Model.save`` write into a temporary sibling (same filesystem, so the final
+``os.rename`` is atomic) and either rename it onto the target or remove it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from typing import Iterator
+
+
+@contextmanager
+def staged_directory(path: str | os.PathLike) -> Iterator[str]:
+    """Yield an empty staging directory that becomes ``path`` when the block succeeds.
+
+    Refuses (``FileExistsError``, before anything is written) a ``path`` that exists
+    and is not an empty directory. The staging directory is a hidden sibling of
+    ``path``; on success it is made world-readable (``mkdtemp`` creates it 0700, and
+    a model is read by other users too) and renamed onto ``path`` (replacing an
+    empty directory there); on any exception it is removed and the error re-raised.
+    Callers fsync the files they write; the rename is the commit point.
+    """
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise FileExistsError(f"{path} already exists and is not empty "
+                              "(model directories are immutable; choose a new one)")
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".stage-" + os.path.basename(path), dir=parent)
+    try:
+        yield staging
+        os.chmod(staging, 0o755)
+        if os.path.isdir(path):
+            os.rmdir(path)
+        os.rename(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
