@@ -24,7 +24,8 @@ def staged_directory(path: str | os.PathLike) -> Iterator[str]:
     ``path``; on success it is made world-readable (``mkdtemp`` creates it 0700, and
     a model is read by other users too) and renamed onto ``path`` (replacing an
     empty directory there); on any exception it is removed and the error re-raised.
-    Callers fsync the files they write; the rename is the commit point.
+    Callers fsync the files they write; the rename is the commit point, and the
+    parent directory is fsync'd after it.
     """
     path = os.path.abspath(os.fspath(path))
     if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
@@ -39,6 +40,20 @@ def staged_directory(path: str | os.PathLike) -> Iterator[str]:
         if os.path.isdir(path):
             os.rmdir(path)
         os.rename(staging, path)
+        _fsync_directory(parent)  # make the rename itself survive a crash
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _fsync_directory(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # some filesystems do not allow opening a directory; nothing to sync then
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
