@@ -266,7 +266,7 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
                     h[j] *= inv
                 l, state = _ns_update(h, syn1, word, negative, lr, neu1e, state,
                                       alias_thr, alias_idx, sig_table, logsig_table,
-                                              targets, grads)
+                                      targets, grads)
                 loss += l
                 pairs += 1
                 for c in range(lo, hi):
