@@ -58,31 +58,28 @@ def plural_pairs(synsets: dict[tuple[str, int], Synset], known: Callable[[str], 
     return sorted(pairs)
 
 
-def antonym_pairs(synsets: dict[tuple[str, int], Synset]) -> list[tuple[str, str]]:
-    """(adjective, its antonym), e.g. ("good", "bad")."""
+def _pointer_lemma_pairs(synsets: dict[tuple[str, int], Synset], pos: str, relation: str
+                         ) -> set[tuple[str, str]]:
+    """(source lemma, target lemma) of lexical ``relation`` pointers from ``pos`` synsets,
+    single words only: the pointers that link one word to another, not whole synsets."""
     pairs = set()
     for s in synsets.values():
-        if s.pos != "a":
+        if s.pos != pos:
             continue
         for p in s.pointers:
-            if p.relation == "antonym" and p.source_word and p.target in synsets:
+            if p.relation == relation and p.source_word and p.target in synsets:
                 a = s.lemmas[p.source_word - 1]
                 b = synsets[p.target].lemmas[p.target_word - 1]
                 if _single(a) and _single(b):
                     pairs.add((a, b))
-    return sorted(pairs)
+    return pairs
+
+
+def antonym_pairs(synsets: dict[tuple[str, int], Synset]) -> list[tuple[str, str]]:
+    """(adjective, its antonym), e.g. ("good", "bad")."""
+    return sorted(_pointer_lemma_pairs(synsets, "a", "antonym"))
 
 
 def adverb_pairs(synsets: dict[tuple[str, int], Synset]) -> list[tuple[str, str]]:
     """(adjective, adverb), e.g. ("quick", "quickly"), from adverbs' pertainym pointers."""
-    pairs = set()
-    for s in synsets.values():
-        if s.pos != "r":
-            continue
-        for p in s.pointers:
-            if p.relation == "pertainym" and p.source_word and p.target in synsets:
-                adv = s.lemmas[p.source_word - 1]
-                adj = synsets[p.target].lemmas[p.target_word - 1]
-                if _single(adv) and _single(adj):
-                    pairs.add((adj, adv))
-    return sorted(pairs)
+    return sorted((adj, adv) for adv, adj in _pointer_lemma_pairs(synsets, "r", "pertainym"))
