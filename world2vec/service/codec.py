@@ -142,6 +142,11 @@ def _json_default(obj: Any) -> Any:
     """numpy values for the C JSON encoder (called only for types it does not know)."""
     if isinstance(obj, np.ndarray):
         return obj.astype(np.float64).tolist() if obj.dtype.kind == "f" else obj.tolist()
+    return _numpy_scalar(obj)
+
+
+def _numpy_scalar(obj: Any) -> Any:
+    """A numpy scalar as the Python number both encoders know; TypeError for anything else."""
     if isinstance(obj, np.floating):
         return float(obj)
     if isinstance(obj, np.integer):
@@ -159,15 +164,9 @@ def _msgpack_default(obj: Any) -> Any:
                 return arr.tobytes()
             return [row.tobytes() for row in arr.reshape(arr.shape[0], -1)]
         return obj.tolist()
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
     if isinstance(obj, tuple):
         return list(obj)
-    raise TypeError(f"cannot encode {type(obj).__name__}")
+    return _numpy_scalar(obj)
 
 
 # One encoder for every answer: json.dumps with options builds a new one per call.
