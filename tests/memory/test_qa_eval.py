@@ -1,13 +1,10 @@
 """QA evaluation on real FAQ text: parsing, and the reader answering the Debian FAQ."""
 
 import os
-import zlib
-
-import numpy as np
 import pytest
 
+from mem_helpers import bag_of_words_encoder
 from world2vec.memory import MemoryReader, MemoryStore
-from world2vec.memory.bm25 import tokenize
 from world2vec.memory.qa_eval import DEBIAN_FAQ, load_debian_faq, parse_faq_text, score
 
 NBSP = "\u00a0"
@@ -52,14 +49,7 @@ def test_score_is_mrr_at_10_and_top1():
 DIM = 96
 
 
-def encode_texts(texts):
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
-    for row, text in enumerate(texts):
-        for token in tokenize(text):
-            out[row] += np.random.default_rng(zlib.crc32(token.encode())).normal(size=DIM)
-        if not out[row].any():
-            out[row, 0] = 1.0
-    return out
+encode_texts = bag_of_words_encoder(DIM, empty="axis")
 
 
 @pytest.mark.skipif(not os.path.exists(DEBIAN_FAQ), reason="apt-get install -y debian-faq")

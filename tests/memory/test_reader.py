@@ -1,25 +1,16 @@
 """The memory-network reader and BM25: answers with support, hybrid retrieval, training."""
 
-import zlib
-
 import numpy as np
 import pytest
 
+from mem_helpers import bag_of_words_encoder
 from world2vec.memory import MemoryReader, MemoryStore, ValidationError
-from world2vec.memory.bm25 import BM25, tokenize
+from world2vec.memory.bm25 import BM25
 
 DIM = 64
 
 
-def encode_texts(texts):
-    """A deterministic bag-of-words encoder (a stand-in for the model's encode_texts)."""
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
-    for row, text in enumerate(texts):
-        for token in tokenize(text):
-            out[row] += np.random.default_rng(zlib.crc32(token.encode())).normal(size=DIM)
-        if not out[row].any():
-            raise ValueError(f"text {row} has no known word")
-    return out
+encode_texts = bag_of_words_encoder(DIM, empty="raise")
 
 
 FACTS = {
