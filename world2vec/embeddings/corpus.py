@@ -24,7 +24,7 @@ import os
 import tempfile
 from array import array
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 

@@ -14,7 +14,6 @@ from typing import Sequence
 
 import numpy as np
 
-from world2vec.engine import ops  # noqa: F401  (attaches Tensor methods)
 from world2vec.engine.optim import Adam
 from world2vec.engine.tensor import Tensor
 

@@ -35,7 +35,6 @@ training, so text tokens meet the graph's multiword concepts.
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Iterable
 
 import numpy as np
