@@ -38,12 +38,12 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from world2vec.embeddings import load_model  # noqa: E402
-from world2vec.embeddings.definitions import (gcide_definitions, is_held_out,  # noqa: E402
+from world2vec.embeddings.default_model.definitions import (gcide_definitions, is_held_out,  # noqa: E402
                                               wordnet_definitions)
-from world2vec.embeddings.dictionary_corpus import (CorpusWriter, write_gcide,  # noqa: E402
+from world2vec.embeddings.default_model.dictionary_corpus import (CorpusWriter, write_gcide,  # noqa: E402
                                                     write_wordnet)
-from world2vec.embeddings.reverse_dictionary import rank_headwords  # noqa: E402
-from world2vec.embeddings.wordnet import load_wordnet  # noqa: E402
+from world2vec.embeddings.sentences.reverse_dictionary import rank_headwords  # noqa: E402
+from world2vec.embeddings.default_model.wordnet import load_wordnet  # noqa: E402
 
 HILL_ANCHOR = {"BOW (Hill et al. 2016)": (0.03, 0.13, 0.39, 248),
                "RNN (Hill et al. 2016)": (0.03, 0.15, 0.42, 171)}
@@ -156,7 +156,7 @@ def minilm_reference(model, pairs, throughput_texts):
 def object_ranks(model, synsets, n: int, seed: int) -> dict:
     """Held-out WordNet synsets as objects (gloss words + relations, id hidden): rank of
     the object's own concept, for the trained object encoder and an untrained one."""
-    from world2vec.embeddings.build_default import OBJECT_RELATIONS
+    from world2vec.embeddings.default_model.build import OBJECT_RELATIONS
     from world2vec.embeddings.objects import ObjectEncoder
 
     objects, heads = [], []

@@ -121,7 +121,7 @@ def make_vectors(n: int, dim: int, seed: int = 1) -> np.ndarray:
 def build_model(path: str, dim: int) -> str:
     """A random-vector model directory (only its dim and vocabulary matter here)."""
     from world2vec.embeddings.model import Model
-    from world2vec.embeddings.vectors import WordVectors
+    from world2vec.embeddings.words.vectors import WordVectors
     rng = np.random.default_rng(2)
     words = [f"w{i}" for i in range(5000)]
     wv = WordVectors(words, rng.standard_normal((5000, dim)).astype(np.float32),

@@ -38,7 +38,7 @@ DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data")
 
 def build_corpus(path: str) -> int:
     """Dictionary + gloss text, one paragraph/gloss per line, pre-tokenised."""
-    from world2vec.embeddings.tokenizer import Tokenizer
+    from world2vec.embeddings.words.tokenizer import Tokenizer
 
     tok = Tokenizer()
     n = 0
@@ -76,8 +76,8 @@ def count_tokens(path: str) -> int:
 def evaluate(words, vectors, data_dir: str) -> dict:
     import numpy as np
 
-    from world2vec.embeddings.evaluation import evaluate_analogies, evaluate_similarity
-    from world2vec.embeddings.vectors import WordVectors
+    from world2vec.embeddings.words.evaluation import evaluate_analogies, evaluate_similarity
+    from world2vec.embeddings.words.vectors import WordVectors
 
     wv = WordVectors(words, np.asarray(vectors, dtype=np.float32))
     out = {}
@@ -113,7 +113,7 @@ def worker(args: argparse.Namespace) -> None:
         train_s = time.perf_counter() - tick
         words, vectors = list(model.wv.index_to_key), model.wv.vectors
     else:
-        from world2vec.embeddings.word2vec import train_word_vectors
+        from world2vec.embeddings.words.word2vec import train_word_vectors
 
         wv = train_word_vectors(args.corpus, threads=args.threads, mode=args.mode,
                                 subwords=args.subwords, progress=False, seed=1, **common)

@@ -66,7 +66,7 @@ def test_no_replace_refuses_existing_ids(tmp_path, capsys):
 
 def test_text_items_are_encoded_with_the_model(tmp_path, capsys):
     from world2vec.embeddings.model import Model
-    from world2vec.embeddings.vectors import WordVectors
+    from world2vec.embeddings.words.vectors import WordVectors
     words = ["cat", "dog", "fish", "sky", "sea", "tree"]
     vectors = np.random.default_rng(0).normal(size=(len(words), 8)).astype(np.float32)
     model_dir = Model(WordVectors(words, vectors, name="tiny")).save(str(tmp_path / "model"))

@@ -47,7 +47,7 @@ FILLER = ["the", "a", "is", "of", "and", "in", "on", "with", "to", "small", "big
 def build_model(path: str, dim: int = 32, seed: int = 7) -> str:
     """Write the model directory at ``path`` and return it."""
     from world2vec.embeddings.model import Model
-    from world2vec.embeddings.vectors import WordVectors
+    from world2vec.embeddings.words.vectors import WordVectors
 
     rng = np.random.default_rng(seed)
     basis = np.linalg.qr(rng.standard_normal((dim, dim)))[0][:len(FEATURES)]

@@ -27,7 +27,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     from world2vec.cli import UsageError
-    from world2vec.embeddings.formats import FormatError, read_vectors
+    from world2vec.embeddings.words.formats import FormatError, read_vectors
 
     if not os.path.isfile(args.file):
         raise UsageError(f"file not found: {args.file}")
@@ -47,8 +47,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from world2vec.cli import UsageError
-    from world2vec.embeddings.formats import write_vectors
-    from world2vec.embeddings.vectors import ModelFormatError, WordVectors
+    from world2vec.embeddings.words.formats import write_vectors
+    from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
 
     try:
         wv = WordVectors.load(args.model)

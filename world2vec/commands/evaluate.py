@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
         if path and not os.path.isfile(path):
             raise UsageError(f"file not found: {path}")
 
-    from world2vec.embeddings.evaluation import (EvaluationDataError, evaluate_analogies,
+    from world2vec.embeddings.words.evaluation import (EvaluationDataError, evaluate_analogies,
                                                  evaluate_similarity)
-    from world2vec.embeddings.vectors import ModelFormatError, WordVectors
+    from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
 
     try:
         wv = WordVectors.load(args.model)

@@ -84,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
     if args.min_n > args.max_n:
         raise UsageError("--min-n must not exceed --max-n")
 
-    from world2vec.embeddings.corpus import CorpusError
-    from world2vec.embeddings.graph_walks import GraphError
-    from world2vec.embeddings.word2vec import train_word_vectors
+    from world2vec.embeddings.words.corpus import CorpusError
+    from world2vec.embeddings.words.graph_walks import GraphError
+    from world2vec.embeddings.words.word2vec import train_word_vectors
     from world2vec.engine.checkpoint import CheckpointError
 
     started = time.perf_counter()

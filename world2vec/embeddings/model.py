@@ -25,9 +25,9 @@ import numpy as np
 from world2vec.embeddings.objects import ObjectEncoder
 from world2vec.embeddings.relations import RelationTransform, load_relations
 from world2vec.embeddings.sentences import SentenceEncoder, load_sentence_encoder
-from world2vec.embeddings.sif import SIFEncoder
+from world2vec.embeddings.sentences.sif import SIFEncoder
 from world2vec.embeddings.staging import staged_directory
-from world2vec.embeddings.vectors import ModelFormatError, WordVectors
+from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
 
 DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                  "models", "default")

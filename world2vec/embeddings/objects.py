@@ -22,9 +22,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from world2vec.embeddings.encoder_training import AdamTask, numpy_unit, pad, residual, unit
-from world2vec.embeddings.sif import sif_weights
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.sentences.training import AdamTask, numpy_unit, pad, residual, unit
+from world2vec.embeddings.sentences.sif import sif_weights
+from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.engine.losses import margin_ranking_loss
 from world2vec.engine.ops import concatenate
 from world2vec.engine.schedules import LinearDecay

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.words.vectors import WordVectors
 
 METHODS = ("lstsq", "procrustes")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")

@@ -2,7 +2,7 @@
 
 Python API (stable; the default-model build and ``world2vec train`` use it)::
 
-    from world2vec.embeddings.word2vec import train_word_vectors
+    from world2vec.embeddings.words.word2vec import train_word_vectors
     wv = train_word_vectors("corpus.txt", graph="relations.tsv", dim=100, epochs=5)
     wv.save("models/mine", dtype="float16")      # WordVectors.load("models/mine")
 
@@ -39,14 +39,14 @@ from typing import Iterable
 
 import numpy as np
 
-from world2vec.embeddings.corpus import CorpusError, EncodedCorpus, encode_corpus, iter_sentences
-from world2vec.embeddings.graph_walks import (DEFAULT_WALK_LENGTH, DEFAULT_WALKS_PER_NODE,
+from world2vec.embeddings.words.corpus import CorpusError, EncodedCorpus, encode_corpus, iter_sentences
+from world2vec.embeddings.words.graph_walks import (DEFAULT_WALK_LENGTH, DEFAULT_WALKS_PER_NODE,
                                               RelationGraph)
-from world2vec.embeddings.phrases import Phrases
-from world2vec.embeddings.subwords import input_rows, ngram_buckets
-from world2vec.embeddings.tokenizer import Tokenizer
-from world2vec.embeddings.vectors import WordVectors
-from world2vec.embeddings.vocab import Vocab
+from world2vec.embeddings.words.phrases import Phrases
+from world2vec.embeddings.words.subwords import input_rows, ngram_buckets
+from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.words.vectors import WordVectors
+from world2vec.embeddings.words.vocab import Vocab
 from world2vec.engine import sgns
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.trainer import Trainer

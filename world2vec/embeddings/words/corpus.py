@@ -28,9 +28,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from world2vec.embeddings.graph_walks import RelationGraph
-from world2vec.embeddings.tokenizer import Tokenizer
-from world2vec.embeddings.vocab import Vocab
+from world2vec.embeddings.words.graph_walks import RelationGraph
+from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.words.vocab import Vocab
 from world2vec.engine.progress import Progress
 from world2vec.engine.sgns import MAX_SENTENCE_LEN
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.words.vectors import WordVectors
 
 
 class EvaluationDataError(ValueError):

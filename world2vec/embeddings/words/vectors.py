@@ -30,9 +30,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from world2vec.embeddings.staging import staged_directory
-from world2vec.embeddings.subword_neighbours import LazyNeighbourIndex
-from world2vec.embeddings.subwords import word_ngram_buckets
-from world2vec.embeddings.tokenizer import Tokenizer
+from world2vec.embeddings.words.subword_neighbours import LazyNeighbourIndex
+from world2vec.embeddings.words.subwords import word_ngram_buckets
+from world2vec.embeddings.words.tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
 _EPS = 1e-12

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from world2vec.embeddings import load_model
-from world2vec.embeddings.build_default import main
+from world2vec.embeddings.default_model.build import main
 
 HEADER = "  1 This software and database is being provided to you, the LICENSEE  \n"
 FEATURES = ["fur", "wings", "scales", "small", "large", "wild", "tame", "water", "tree",

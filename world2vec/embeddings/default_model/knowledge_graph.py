@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from world2vec.embeddings.wordnet import Synset
+from world2vec.embeddings.default_model.wordnet import Synset
 
 #: Relations kept in the graph. Inverse duplicates (hyponym, *_meronym, ...) are left
 #: out because walks are undirected; domain/usage links are noisy and also left out.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-from world2vec.embeddings.wordnet import Synset
+from world2vec.embeddings.default_model.wordnet import Synset
 
 
 def _single(word: str) -> bool:

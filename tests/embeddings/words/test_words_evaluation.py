@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from world2vec.embeddings.evaluation import (EvaluationDataError, evaluate_analogies,
+from world2vec.embeddings.words.evaluation import (EvaluationDataError, evaluate_analogies,
                                              evaluate_similarity, rankdata, spearman)
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.words.vectors import WordVectors
 
 
 def grid_model():

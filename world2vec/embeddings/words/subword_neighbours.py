@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from world2vec.embeddings.subwords import ngram_buckets, word_ngram_buckets
+from world2vec.embeddings.words.subwords import ngram_buckets, word_ngram_buckets
 
 HASH_SPACE = 1 << 21  # large enough that collisions between n-grams are rare
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.words.vectors import WordVectors
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Build the bundled default model in one command, reproducibly (same seed, same bytes of data).
 
-    python -m world2vec.embeddings.build_default --out world2vec/models/default --replace
+    python -m world2vec.embeddings.default_model.build --out world2vec/models/default --replace
 
 Data (Debian packages; see docs/DEFAULT-MODEL.md for licences): WordNet 3.0
 (``wordnet-base``: glosses, examples, relations) and GCIDE (``dict-gcide``: Webster
@@ -31,26 +31,26 @@ import time
 
 import numpy as np
 
-from world2vec.embeddings.definitions import gcide_definitions, is_held_out, wordnet_definitions
-from world2vec.embeddings.dictionary_corpus import CorpusWriter, write_gcide, write_wordnet
-from world2vec.embeddings.knowledge_graph import wordnet_triples, write_triples
+from world2vec.embeddings.default_model.definitions import gcide_definitions, is_held_out, wordnet_definitions
+from world2vec.embeddings.default_model.dictionary_corpus import CorpusWriter, write_gcide, write_wordnet
+from world2vec.embeddings.default_model.knowledge_graph import wordnet_triples, write_triples
 from world2vec.embeddings.model import DEFAULT_MODEL_DIR, Model
 from world2vec.embeddings.objects import ObjectEncoder
-from world2vec.embeddings.relation_pairs import (adverb_pairs, antonym_pairs, capital_pairs,
+from world2vec.embeddings.default_model.relation_pairs import (adverb_pairs, antonym_pairs, capital_pairs,
                                                  plural_pairs)
 from world2vec.embeddings.relations import RelationTransform
-from world2vec.embeddings.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
-from world2vec.embeddings.sif import SIFEncoder
-from world2vec.embeddings.subword_fill import fit_ngram_vectors
-from world2vec.embeddings.vectors import WordVectors
-from world2vec.embeddings.corpus import encode_corpus
-from world2vec.embeddings.graph_walks import RelationGraph
-from world2vec.embeddings.tokenizer import Tokenizer
-from world2vec.embeddings.word2vec import Word2VecTask
+from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
+from world2vec.embeddings.sentences.sif import SIFEncoder
+from world2vec.embeddings.words.subword_fill import fit_ngram_vectors
+from world2vec.embeddings.words.vectors import WordVectors
+from world2vec.embeddings.words.corpus import encode_corpus
+from world2vec.embeddings.words.graph_walks import RelationGraph
+from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.words.word2vec import Word2VecTask
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.trainer import Trainer
-from world2vec.embeddings.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
-from world2vec.embeddings.gcide import DEFAULT_GCIDE_DICT
+from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
+from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT
 
 HELD_OUT_PERCENT = 1.0
 NOTICE = """This model directory was trained by world2vec from two data sets:
@@ -282,7 +282,7 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 
 def quality(wv: WordVectors, data_dir: str) -> dict:
     """Targets of issue #3 plus the public benchmarks (evaluation only)."""
-    from world2vec.embeddings.evaluation import evaluate_analogies, evaluate_similarity
+    from world2vec.embeddings.words.evaluation import evaluate_analogies, evaluate_similarity
 
     out: dict = {}
     cat = [w for w, _ in wv.most_similar(["cat"], k=10)] if "cat" in wv else []

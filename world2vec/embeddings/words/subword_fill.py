@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from world2vec.embeddings.subwords import ngram_buckets
+from world2vec.embeddings.words.subwords import ngram_buckets
 
 
 def fit_ngram_vectors(words: list[str], unit_vectors: np.ndarray, buckets: int,

@@ -25,7 +25,7 @@ from typing import Iterator
 
 import numpy as np
 
-from world2vec.embeddings.tokenizer import Tokenizer
+from world2vec.embeddings.words.tokenizer import Tokenizer
 
 DEFAULT_WALKS_PER_NODE = 10
 DEFAULT_WALK_LENGTH = 8

@@ -8,9 +8,9 @@ import struct
 import numpy as np
 import pytest
 
-from world2vec.embeddings.formats import (FormatError, read_word2vec_binary, read_word2vec_text,
+from world2vec.embeddings.words.formats import (FormatError, read_word2vec_binary, read_word2vec_text,
                                           write_word2vec_binary, write_word2vec_text)
-from world2vec.embeddings.vectors import ModelFormatError, WordVectors
+from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
 
 
 def small_model(ngrams=False):

@@ -15,10 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from world2vec.embeddings.definitions import is_held_out
-from world2vec.embeddings.gcide import iter_entries
-from world2vec.embeddings.tokenizer import Tokenizer
-from world2vec.embeddings.wordnet import Synset
+from world2vec.embeddings.default_model.definitions import is_held_out
+from world2vec.embeddings.default_model.gcide import iter_entries
+from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.default_model.wordnet import Synset
 
 
 @dataclass

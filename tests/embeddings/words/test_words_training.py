@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from world2vec.embeddings.corpus import CorpusError
-from world2vec.embeddings.word2vec import train_word_vectors
+from world2vec.embeddings.words.corpus import CorpusError
+from world2vec.embeddings.words.word2vec import train_word_vectors
 from world2vec.engine.events import read_events
 
 
@@ -146,7 +146,7 @@ def test_empty_corpus_and_min_count_errors():
 
 
 def test_an_interrupted_run_resumes_to_the_same_vectors(tmp_path, monkeypatch):
-    from world2vec.embeddings import word2vec as w2v
+    from world2vec.embeddings.words import word2vec as w2v
 
     corpus = shared_context_corpus(n=1500)
     settings = {**FAST, "epochs": 3, "batch_words": 2000}

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from world2vec.embeddings.sentences import BagOfWords, read_config, unit_rows, write_config
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.sentences.base import register_encoder, BagOfWords, read_config, unit_rows, write_config
+from world2vec.embeddings.words.vectors import WordVectors
 
 
 def sif_weights(counts: np.ndarray, a: float = 1e-3) -> tuple[np.ndarray, float]:
@@ -27,6 +27,7 @@ def sif_weights(counts: np.ndarray, a: float = 1e-3) -> tuple[np.ndarray, float]
     return (a / (a + p)).astype(np.float32), float(oov)
 
 
+@register_encoder
 class SIFEncoder:
     """Smooth-inverse-frequency average of unit word vectors, common component removed."""
 

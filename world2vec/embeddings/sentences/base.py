@@ -18,7 +18,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.words.vectors import WordVectors
 
 _EPS = 1e-12
 
@@ -102,13 +102,20 @@ def read_config(path: str) -> dict:
         return json.load(f)
 
 
+ENCODER_KINDS: dict[str, type] = {}
+"""Encoder classes by their ``kind``; each encoder module registers itself on import,
+so this module never imports its implementations (no cycle)."""
+
+
+def register_encoder(cls: type) -> type:
+    """Class decorator: make ``cls`` loadable by :func:`load_sentence_encoder`."""
+    ENCODER_KINDS[cls.kind] = cls
+    return cls
+
+
 def load_sentence_encoder(path: str, words: WordVectors) -> SentenceEncoder:
     """Open an encoder folder, picking the class from its ``config.json`` kind."""
-    from world2vec.embeddings.reverse_dictionary import ReverseDictionaryEncoder
-    from world2vec.embeddings.sif import SIFEncoder
-
     kind = read_config(path).get("kind")
-    classes = {"sif": SIFEncoder, "reverse_dictionary": ReverseDictionaryEncoder}
-    if kind not in classes:
+    if kind not in ENCODER_KINDS:
         raise ValueError(f"unknown sentence encoder kind {kind!r} in {path}")
-    return classes[kind].load(path, words)
+    return ENCODER_KINDS[kind].load(path, words)

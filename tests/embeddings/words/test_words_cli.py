@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from world2vec import cli
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.words.vectors import WordVectors
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import pytest
 from world2vec.embeddings import Model, load_model
 from world2vec.embeddings.objects import ObjectEncoder, ObjectError
 from world2vec.embeddings.relations import RelationTransform
-from world2vec.embeddings.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
-from world2vec.embeddings.sif import SIFEncoder
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
+from world2vec.embeddings.sentences.sif import SIFEncoder
+from world2vec.embeddings.words.vectors import WordVectors
 
 DIM = 24
 
@@ -173,7 +173,7 @@ def test_model_directory_round_trip(tmp_path):
 
 
 def test_fitted_ngrams_give_unseen_words_a_vector_near_their_spelling_family():
-    from world2vec.embeddings.subword_fill import fit_ngram_vectors
+    from world2vec.embeddings.words.subword_fill import fit_ngram_vectors
 
     rng = np.random.default_rng(11)
     cat_dir, dog_dir = unit(rng.normal(size=DIM)), unit(rng.normal(size=DIM))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from world2vec.embeddings import load_model
-from world2vec.embeddings.vectors import ModelFormatError
+from world2vec.embeddings.words.vectors import ModelFormatError
 
 
 @pytest.fixture(scope="module")

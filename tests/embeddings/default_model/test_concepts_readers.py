@@ -6,10 +6,10 @@ import gzip
 
 import pytest
 
-from world2vec.embeddings.dictionary_corpus import CorpusWriter, write_gcide, write_wordnet
-from world2vec.embeddings.gcide import iter_entries, parse_entry
-from world2vec.embeddings.knowledge_graph import wordnet_triples, write_triples
-from world2vec.embeddings.wordnet import WordNetFormatError, load_wordnet, parse_line
+from world2vec.embeddings.default_model.dictionary_corpus import CorpusWriter, write_gcide, write_wordnet
+from world2vec.embeddings.default_model.gcide import iter_entries, parse_entry
+from world2vec.embeddings.default_model.knowledge_graph import wordnet_triples, write_triples
+from world2vec.embeddings.default_model.wordnet import WordNetFormatError, load_wordnet, parse_line
 
 HEADER = "  1 This software and database is being provided to you, the LICENSEE  \n"
 NOUNS = HEADER + (
@@ -157,7 +157,7 @@ def test_write_triples_is_the_graph_file_format(tmp_path, wordnet_dir):
 
 
 def test_relation_pairs_come_from_wordnet_pointers(wordnet_dir):
-    from world2vec.embeddings.relation_pairs import antonym_pairs, capital_pairs
+    from world2vec.embeddings.default_model.relation_pairs import antonym_pairs, capital_pairs
 
     synsets = load_wordnet(wordnet_dir)
     assert antonym_pairs(synsets) == [("hard", "soft"), ("soft", "hard")]

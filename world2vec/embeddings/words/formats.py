@@ -22,8 +22,8 @@ import os
 
 import numpy as np
 
-from world2vec.embeddings.tokenizer import Tokenizer
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.words.vectors import WordVectors
 
 FORMATS = ("word2vec-text", "word2vec-binary")
 

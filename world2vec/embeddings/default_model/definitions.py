@@ -15,8 +15,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from world2vec.embeddings.gcide import DEFAULT_GCIDE_DICT, iter_entries
-from world2vec.embeddings.wordnet import Synset
+from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT, iter_entries
+from world2vec.embeddings.default_model.wordnet import Synset
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from typing import Sequence
 
 import numpy as np
 
-from world2vec.embeddings.encoder_training import (AdamTask, numpy_unit, pad, residual, unit,
+from world2vec.embeddings.sentences.training import (AdamTask, numpy_unit, pad, residual, unit,
                                                    weighted_bag)
-from world2vec.embeddings.sentences import (BagOfWords, EmptyTextError, read_config,
+from world2vec.embeddings.sentences.base import (register_encoder, BagOfWords, EmptyTextError, read_config,
                                             unit_rows, write_config)
-from world2vec.embeddings.sif import sif_weights
-from world2vec.embeddings.vectors import WordVectors
+from world2vec.embeddings.sentences.sif import sif_weights
+from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.engine.losses import softmax_cross_entropy
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.tensor import Tensor
@@ -36,6 +36,7 @@ from world2vec.engine.trainer import Trainer
 MAX_TOKENS = 48
 
 
+@register_encoder
 class ReverseDictionaryEncoder:
     """Description -> concept-space vector, trained on (definition, headword) pairs."""
 

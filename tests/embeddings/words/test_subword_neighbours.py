@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from world2vec.embeddings import load_model
-from world2vec.embeddings.subword_neighbours import NgramNeighbourIndex
+from world2vec.embeddings.words.subword_neighbours import NgramNeighbourIndex
 
 
 def test_spelling_neighbours_rank_shared_ngrams_first():

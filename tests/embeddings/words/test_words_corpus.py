@@ -7,10 +7,10 @@ import gzip
 import numpy as np
 import pytest
 
-from world2vec.embeddings.corpus import CorpusError, encode_corpus
-from world2vec.embeddings.subwords import ngram_buckets
-from world2vec.embeddings.tokenizer import Tokenizer
-from world2vec.embeddings.vocab import Vocab
+from world2vec.embeddings.words.corpus import CorpusError, encode_corpus
+from world2vec.embeddings.words.subwords import ngram_buckets
+from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.words.vocab import Vocab
 
 
 def test_tokenizer_is_unicode_aware_and_keeps_concepts_whole():
@@ -69,7 +69,7 @@ def test_ngram_hashes_cover_character_ngrams_of_the_padded_word():
 
 
 def test_phrases_join_collocations_and_leave_chance_pairs():
-    from world2vec.embeddings.phrases import Phrases
+    from world2vec.embeddings.words.phrases import Phrases
 
     rng = np.random.default_rng(0)
     filler = [f"w{i}" for i in range(20)]
@@ -86,7 +86,7 @@ def test_phrases_join_collocations_and_leave_chance_pairs():
 
 
 def test_training_with_phrases_learns_the_joined_token():
-    from world2vec.embeddings.word2vec import train_word_vectors
+    from world2vec.embeddings.words.word2vec import train_word_vectors
 
     lines = ["we flew to new york last week", "new york is a big city",
              "the new car is red", "york is old"] * 60
