@@ -28,7 +28,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from world2vec.engine import SGD, Adam, Tensor, softmax_cross_entropy
+from world2vec.engine import SGD, Adam, Tensor, softmax_cross_entropy  # noqa: E402
 
 
 def _timed(step, steps: int) -> float:

@@ -138,7 +138,7 @@ def bench_size(n: int, dim: int, nq: int, chroma_max: int, workdir: str, kinds: 
 def filtered(store, ours, queries, truth_f, unfiltered_qps, label) -> None:
     for sel in SELECTIVITIES:
         flt = {"payload": {"bucket": {"lt": int(sel * 100)}}}
-        f_qps = qps(lambda q: ours(q, 10, flt), queries)
+        f_qps = qps(lambda q, flt=flt: ours(q, 10, flt), queries)
         res = [ours(q, 10, flt) for q in queries[:100]]
         line(f"{label} filtered {sel:.0%}", qps=f"{f_qps:,.0f}",
              time_vs_unfiltered=f"{unfiltered_qps / f_qps:.2f}x",
@@ -172,7 +172,7 @@ def bench_chroma(x, queries, bucket, truth, truth_f, workdir) -> None:
     line("chromadb search", qps=f"{c_qps:,.0f}", recall=f"{recall(res, truth):.3f}")
     for sel in SELECTIVITIES:
         flt = {"bucket": {"$lt": int(sel * 100)}}
-        f_qps = qps(lambda q: query(q, flt), queries)
+        f_qps = qps(lambda q, flt=flt: query(q, flt), queries)
         res = [query(q, flt) for q in queries[:100]]
         line(f"chromadb filtered {sel:.0%}", qps=f"{f_qps:,.0f}",
              time_vs_unfiltered=f"{c_qps / f_qps:.2f}x",

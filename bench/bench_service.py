@@ -130,8 +130,8 @@ def build_model(path: str, dim: int) -> str:
 
 
 def build_memory(data: str, vectors: np.ndarray) -> None:
-    from world2vec.memory import MemoryStore
     from world2vec.engine.progress import Progress
+    from world2vec.memory import MemoryStore
     n = len(vectors)
     store = MemoryStore.open(data, vectors.shape[1], "flat", background=False)
     with Progress(n, "loading memory", "items") as bar:
@@ -205,8 +205,8 @@ def run_python_load(url: str, paths: list[str], duration: int, connections: int)
         p.start()
     lat, errors = [], 0
     for _ in procs:
-        l, e = queue.get()
-        lat += l
+        latencies, e = queue.get()
+        lat += latencies
         errors += e
     for p in procs:
         p.join()

@@ -126,18 +126,19 @@ def main() -> None:
     for mode in ("skipgram", "cbow"):
         sg = mode == "skipgram"
 
-        def numba_run(threads):
+        def numba_run(threads, sg=sg):
             return lambda: sgns.train_batch(toks, ptr, syn0, syn1, keep=keep, alias=alias,
                                             skipgram=sg, window=args.window,
                                             negative=args.negative, lr_start=0.025,
                                             lr_end=0.025, seed=1, threads=threads)
 
         numba_run(1)()  # compile / warm up
-        t_np = best_of(args.repeat, lambda: numpy_step(toks, ptr, syn0, syn1, keep, alias, sg,
+        t_np = best_of(args.repeat, lambda sg=sg: numpy_step(toks, ptr, syn0, syn1, keep, alias, sg,
                                                         args.window, args.negative, 0.025, rng))
         t_1 = best_of(args.repeat, numba_run(1))
         t_n = best_of(args.repeat, numba_run(args.threads))
-        wps = lambda t: args.tokens / t / 1e3
+        def wps(t):
+            return args.tokens / t / 1e3
         print(f"{mode:8s} numpy {wps(t_np):8.0f}k words/s | numba 1 thread {wps(t_1):8.0f}k "
               f"({t_np / t_1:5.1f}x) | numba {args.threads} threads {wps(t_n):8.0f}k "
               f"({t_np / t_n:5.1f}x numpy, {t_1 / t_n:.2f}x 1 thread)")

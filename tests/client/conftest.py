@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-
 from client_fake import FakeServer
 from client_live_server import run_live_server
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from client_fake import Reply, problem
-from world2vec_client import (Answer, Client, DecodeError, FilterDecision, Hit, Hits, Item,
-                              NotFound)
+
+from world2vec_client import Answer, Client, DecodeError, FilterDecision, Hit, Hits, Item, NotFound
 
 
 def test_similar_sends_the_query_and_returns_typed_hits(fake):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from client_fake import Reply, problem
+
 from world2vec_client import Client, Unauthorized
 from world2vec_client.batch import _Bar
 

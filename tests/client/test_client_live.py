@@ -12,13 +12,22 @@ import importlib.util
 import numpy as np
 import pytest
 
-from world2vec_client import (BadRequest, Client, Conflict, Forbidden, Hits, NotFound,
-                              PayloadTooLarge, Unauthorized)
+from world2vec_client import (
+    BadRequest,
+    Client,
+    Conflict,
+    Forbidden,
+    Hits,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
 
 if importlib.util.find_spec("world2vec.service.app") is None:  # pragma: no cover
     pytest.skip("the world2vec service package is not installed", allow_module_level=True)
 
-from client_live_server import KEY  # noqa: E402
+from client_live_server import KEY
+
 
 @pytest.fixture
 def client(live):

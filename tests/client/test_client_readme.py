@@ -17,7 +17,7 @@ import pytest
 if importlib.util.find_spec("world2vec.service.app") is None:  # pragma: no cover
     pytest.skip("the world2vec service package is not installed", allow_module_level=True)
 
-from client_live_server import run_live_server  # noqa: E402
+from client_live_server import run_live_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import pytest
-
 from client_fake import Reply, problem
-from world2vec_client import (BadRequest, Client, Conflict, ConnectionFailed, Forbidden,
-                              NotFound, PayloadTooLarge, RetryPolicy, ServerError,
-                              ServiceUnavailable, Timeout, Unauthorized, World2vecError)
+
+from world2vec_client import (
+    BadRequest,
+    Client,
+    Conflict,
+    ConnectionFailed,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    RetryPolicy,
+    ServerError,
+    ServiceUnavailable,
+    Timeout,
+    Unauthorized,
+    World2vecError,
+)
 
 HEALTH = {"status": "ok", "model": "default", "dim": 4, "items": 0}
 

@@ -6,8 +6,13 @@ import os
 import numpy as np
 import pytest
 
-from world2vec.engine.checkpoint import (CheckpointError, latest_checkpoint, list_checkpoints,
-                                         load_checkpoint, save_checkpoint)
+from world2vec.engine.checkpoint import (
+    CheckpointError,
+    latest_checkpoint,
+    list_checkpoints,
+    load_checkpoint,
+    save_checkpoint,
+)
 from world2vec.engine.events import EventLog, read_events, scalars
 
 

@@ -3,11 +3,17 @@ including broadcasting, on random shapes."""
 
 import numpy as np
 import pytest
-
-from world2vec.engine import (Tensor, concatenate, cosine_similarity, margin_ranking_loss,
-                              negative_sampling_loss, softmax_cross_entropy, stack)
-
 from engine_gradcheck import check_gradients
+
+from world2vec.engine import (
+    Tensor,
+    concatenate,
+    cosine_similarity,
+    margin_ranking_loss,
+    negative_sampling_loss,
+    softmax_cross_entropy,
+    stack,
+)
 
 rng = np.random.default_rng(42)
 
@@ -148,7 +154,8 @@ def test_embedding_rejects_bad_ids():
         Tensor(r(4)).embed([0])
 
 
-@pytest.mark.parametrize("shapes", [((5, 3), (5, 3)), ((5, 3), (3,)), ((2, 4, 3), (2, 1, 3)), ((4, 3), (2, 1, 3))])
+@pytest.mark.parametrize("shapes", [((5, 3), (5, 3)), ((5, 3), (3,)), ((2, 4, 3), (2, 1, 3)),
+                                    ((4, 3), (2, 1, 3))])
 def test_cosine_similarity(shapes):
     check_gradients(lambda a, b: cosine_similarity(a, b), r(*shapes[0]), r(*shapes[1]))
     a, b = r(*shapes[0]), r(*shapes[1])
@@ -221,7 +228,8 @@ def test_a_composite_expression_with_reuse():
     check_gradients(f, r(3, 4), r(4, 2))
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import mutually_broadcastable_shapes  # noqa: E402
 
 

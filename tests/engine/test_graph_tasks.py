@@ -5,9 +5,22 @@ import json
 import numpy as np
 import pytest
 
-from world2vec.engine import (SGD, Adam, CosineDecay, LinearDecay, Tensor, TensorTask, Trainer,
-                              graph_dict, minibatches, read_events, save_graph,
-                              softmax_cross_entropy, to_dot, to_json)
+from world2vec.engine import (
+    SGD,
+    Adam,
+    CosineDecay,
+    LinearDecay,
+    Tensor,
+    TensorTask,
+    Trainer,
+    graph_dict,
+    minibatches,
+    read_events,
+    save_graph,
+    softmax_cross_entropy,
+    to_dot,
+    to_json,
+)
 
 
 def _small_model():

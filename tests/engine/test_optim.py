@@ -60,7 +60,7 @@ def test_sparse_and_dense_updates_agree(make):
     dense_w = Tensor(W0.copy(), requires_grad=True)
     opt_s, opt_d = make([sparse_w]), make([dense_w])
     for ids, target in zip(batches, targets):
-        for w, opt, lookup in ((sparse_w, opt_s, sparse_w.embed), (dense_w, opt_d, dense_w.__getitem__)):
+        for _w, opt, lookup in ((sparse_w, opt_s, sparse_w.embed), (dense_w, opt_d, dense_w.__getitem__)):
             opt.zero_grad()
             ((lookup(ids) - target) ** 2).sum().backward()
             opt.step()

@@ -1,6 +1,6 @@
 import pytest
-
 from mem_helpers import DIM
+
 from world2vec.memory import MemoryStore
 
 

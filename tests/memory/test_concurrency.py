@@ -5,8 +5,8 @@ import threading
 
 import numpy as np
 import pytest
-
 from mem_helpers import DIM
+
 from world2vec.memory import MemoryStore
 
 

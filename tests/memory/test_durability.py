@@ -10,8 +10,8 @@ import textwrap
 
 import numpy as np
 import pytest
-
 from mem_helpers import DIM, random_items
+
 from world2vec.memory import MemoryStore, StoreLocked
 
 CHILD = textwrap.dedent("""

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from mem_helpers import DIM
+
 from world2vec.memory import MemoryStore, ValidationError, parse_filter
 
 KINDS = ["fact", "qa", "concept"]

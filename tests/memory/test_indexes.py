@@ -3,11 +3,17 @@ correct under deletes, updates and filters, and close to exact search."""
 
 import numpy as np
 import pytest
-
 from mem_helpers import DIM
+
 from world2vec.memory import MemoryStore, ValidationError
-from world2vec.memory.indexes import (AUTO_ANN_FROM, AUTO_PQ_FROM, EF_MAX, IndexConfig,
-                                      ef_search_for, search_params)
+from world2vec.memory.indexes import (
+    AUTO_ANN_FROM,
+    AUTO_PQ_FROM,
+    EF_MAX,
+    IndexConfig,
+    ef_search_for,
+    search_params,
+)
 
 
 def clustered(n, seed=0, centers=30):

@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from mem_helpers import DIM, random_items
 
 from world2vec.memory import Item, ItemExists, ValidationError
-
-from mem_helpers import DIM, random_items
 
 
 def test_vectors_are_unit_length_so_scores_are_cosines(store):

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from mem_helpers import DIM, random_items
+
 from world2vec import cli
 from world2vec.memory import MemoryStore
 

@@ -1,9 +1,10 @@
 """QA evaluation on real FAQ text: parsing, and the reader answering the Debian FAQ."""
 
 import os
-import pytest
 
+import pytest
 from mem_helpers import bag_of_words_encoder
+
 from world2vec.memory import MemoryReader, MemoryStore
 from world2vec.memory.qa_eval import DEBIAN_FAQ, load_debian_faq, parse_faq_text, score
 

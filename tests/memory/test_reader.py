@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from mem_helpers import bag_of_words_encoder
+
 from world2vec.memory import MemoryReader, MemoryStore, ValidationError
 from world2vec.memory.bm25 import BM25
 

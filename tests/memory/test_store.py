@@ -4,10 +4,9 @@ import os
 
 import numpy as np
 import pytest
+from mem_helpers import DIM, random_items
 
 from world2vec.memory import MemoryStore, StoreLocked, ValidationError
-
-from mem_helpers import DIM, random_items
 
 
 def brute_force(items, query, k, keep=lambda it: True):

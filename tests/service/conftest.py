@@ -14,8 +14,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from service_model_fixture import build_model  # noqa: E402
-from service_server import API_KEY, Server, start_server, stop_server  # noqa: E402
+from service_model_fixture import build_model
+from service_server import API_KEY, Server, start_server, stop_server
 
 
 @pytest.fixture(scope="session")

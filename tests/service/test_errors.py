@@ -10,7 +10,6 @@ import msgpack
 import pytest
 import requests
 
-
 PROBLEM = "application/problem+json"
 
 

@@ -11,8 +11,8 @@ import threading
 
 import pytest
 import requests
-
 from service_server import API_KEY, LAUNCH, start_server, stop_server
+
 from world2vec.embeddings.model import DEFAULT_MODEL_DIR
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

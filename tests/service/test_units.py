@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from world2vec.memory.indexes import INDEX_KINDS
 from world2vec.service.codec import encode
+from world2vec.service.config import INDEX_KINDS as SERVICE_INDEX_KINDS
 from world2vec.service.config import ConfigError, ServiceConfig, env_names
 from world2vec.service.expr import ExprError, parse_expression
-from world2vec.memory.indexes import INDEX_KINDS
-from world2vec.service.config import INDEX_KINDS as SERVICE_INDEX_KINDS
 from world2vec.service.metrics import Metrics
 
 

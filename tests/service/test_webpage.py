@@ -14,8 +14,8 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
 from service_server import start_server, stop_server  # noqa: E402
+
 from world2vec.embeddings.model import DEFAULT_MODEL_DIR  # noqa: E402
 
 os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never download anything

@@ -34,8 +34,11 @@ def run(args: argparse.Namespace) -> int:
         if path and not os.path.isfile(path):
             raise UsageError(f"file not found: {path}")
 
-    from world2vec.embeddings.words.evaluation import (EvaluationDataError, evaluate_analogies,
-                                                 evaluate_similarity)
+    from world2vec.embeddings.words.evaluation import (
+        EvaluationDataError,
+        evaluate_analogies,
+        evaluate_similarity,
+    )
     from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
 
     try:

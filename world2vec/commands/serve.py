@@ -68,10 +68,9 @@ def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> A
     if config.model is not None and not os.path.isfile(os.path.join(config.model,
                                                                       "manifest.json")):
         raise UsageError(f"--model {config.model}: not a model directory (no manifest.json)")
-    if config.model is None:
-        if not os.path.isfile(os.path.join(DEFAULT_MODEL_DIR, "manifest.json")):
-            raise UsageError(f"the bundled default model is not installed ({DEFAULT_MODEL_DIR}); "
-                             f"pass --model DIR")
+    if config.model is None and not os.path.isfile(os.path.join(DEFAULT_MODEL_DIR, "manifest.json")):
+        raise UsageError(f"the bundled default model is not installed ({DEFAULT_MODEL_DIR}); "
+                         f"pass --model DIR")
     data = os.path.abspath(config.data)
     if os.path.exists(data) and not os.path.isdir(data):
         raise UsageError(f"--data {config.data}: exists and is not a directory")

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from world2vec.engine.checkpoint import CheckpointError
 
     started = time.perf_counter()
-    progress = False if args.quiet else True
+    progress = not args.quiet
     with tempfile.TemporaryDirectory(prefix="world2vec-train-") as tmp:
         events = os.path.join(tmp, "events.jsonl")
         try:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from world2vec.embeddings.sentences.training import AdamTask, numpy_unit, pad, residual, unit
 from world2vec.embeddings.sentences.sif import sif_weights
+from world2vec.embeddings.sentences.training import AdamTask, numpy_unit, pad, residual, unit
 from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.engine.losses import margin_ranking_loss
 from world2vec.engine.ops import concatenate
@@ -155,7 +156,7 @@ class ObjectEncoder:
         np.save(os.path.join(path, "matrix.npy"), self.matrix)
 
     @classmethod
-    def load(cls, path: str, words: WordVectors) -> "ObjectEncoder":
+    def load(cls, path: str, words: WordVectors) -> ObjectEncoder:
         with open(os.path.join(path, "config.json"), encoding="utf-8") as f:
             config = json.load(f)
         return cls(words, config.get("relations", []), np.load(os.path.join(path, "offsets.npy")),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -42,7 +42,7 @@ class RelationTransform:
 
     @classmethod
     def fit(cls, name: str, sources: np.ndarray, targets: np.ndarray,
-            method: str = "procrustes", ridge: float = 1e-2) -> "RelationTransform":
+            method: str = "procrustes", ridge: float = 1e-2) -> RelationTransform:
         """Learn the map from row-aligned source and target vectors."""
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -59,7 +59,7 @@ class RelationTransform:
 
     @classmethod
     def fit_words(cls, name: str, words: WordVectors, pairs: Iterable[tuple[str, str]],
-                  method: str = "procrustes") -> "RelationTransform":
+                  method: str = "procrustes") -> RelationTransform:
         """Learn from word pairs; pairs with an unknown word are skipped (KeyError if none left)."""
         src, dst = [], []
         for a, b in pairs:
@@ -98,7 +98,7 @@ class RelationTransform:
             json.dump({"name": self.name, "method": self.method, "pairs": self.pairs}, f)
 
     @classmethod
-    def load(cls, directory: str, name: str) -> "RelationTransform":
+    def load(cls, directory: str, name: str) -> RelationTransform:
         with open(os.path.join(directory, f"{name}.json"), encoding="utf-8") as f:
             meta = json.load(f)
         return cls(name, np.load(os.path.join(directory, f"{name}.npy")),

@@ -5,13 +5,25 @@ learning-rate schedules, atomic checkpoints, a JSON-lines event log and graph
 export. See docs/ARCHITECTURE.md (engine) for the Task protocol the trainer runs.
 """
 
-from .checkpoint import (CheckpointError, latest_checkpoint, list_checkpoints, load_checkpoint,
-                         save_checkpoint)
+from .checkpoint import CheckpointError, latest_checkpoint, list_checkpoints, load_checkpoint, save_checkpoint
 from .events import EventLog, read_events, scalars, truncate_events
 from .graph import graph_dict, save_graph, to_dot, to_json
 from .losses import margin_ranking_loss, negative_sampling_loss, softmax_cross_entropy
-from .ops import (concatenate, cosine_similarity, embedding, exp, log, log_sigmoid, log_softmax,
-                  relu, sigmoid, softmax, sqrt, stack, tanh)
+from .ops import (
+                         concatenate,
+                         cosine_similarity,
+                         embedding,
+                         exp,
+                         log,
+                         log_sigmoid,
+                         log_softmax,
+                         relu,
+                         sigmoid,
+                         softmax,
+                         sqrt,
+                         stack,
+                         tanh,
+)
 from .optim import SGD, Adagrad, Adam, Optimizer
 from .progress import Progress, track
 from .schedules import Constant, CosineDecay, LinearDecay, Schedule

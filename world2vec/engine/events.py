@@ -13,7 +13,8 @@ import json
 import math
 import os
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -104,7 +105,7 @@ class EventLog:
             self.flush()
             self._file.close()
 
-    def __enter__(self) -> "EventLog":
+    def __enter__(self) -> EventLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -112,7 +113,7 @@ class EventLog:
 
 
 def _parse(path: str) -> Iterable[dict[str, Any]]:
-    with open(path, "r", encoding="utf-8") as handle:
+    with open(path, encoding="utf-8") as handle:
         lines = handle.read().split("\n")
     # a file that ends without a newline was cut mid-write: its last piece is dropped
     complete, tail = lines[:-1], lines[-1]

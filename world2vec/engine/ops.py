@@ -8,7 +8,8 @@ The functions are attached to :class:`Tensor` as methods at the bottom (``x.exp(
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -27,11 +27,11 @@ class RowSparse:
         self.values = np.asarray(values).reshape(len(self.rows), *shape[1:])
         self.shape = tuple(shape)
 
-    def __add__(self, other: "RowSparse") -> "RowSparse":
+    def __add__(self, other: RowSparse) -> RowSparse:
         return RowSparse(np.concatenate([self.rows, other.rows]),
                          np.concatenate([self.values, other.values]), self.shape)
 
-    def coalesce(self) -> "RowSparse":
+    def coalesce(self) -> RowSparse:
         """Unique sorted rows, with the values of repeated rows summed.
 
         Sort + ``add.reduceat`` rather than ``np.add.at``: about 10x faster on a

@@ -214,10 +214,10 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
                     for c in range(lo, hi):
                         if c == pos:
                             continue
-                        l, state = _ns_update(h, syn1, buf[c], negative, lr, neu1e, state,
+                        pair_loss, state = _ns_update(h, syn1, buf[c], negative, lr, neu1e, state,
                                               alias_thr, alias_idx, sig_table, logsig_table,
                                               targets, grads)
-                        loss += l
+                        loss += pair_loss
                         pairs += 1
                     for r in range(r0, r1):
                         row = syn0[sub_idx[r]]
@@ -231,10 +231,10 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
                         l1 = syn0[buf[c]]
                         for j in range(dim):
                             neu1e[j] = 0.0
-                        l, state = _ns_update(l1, syn1, word, negative, lr, neu1e, state,
+                        pair_loss, state = _ns_update(l1, syn1, word, negative, lr, neu1e, state,
                                               alias_thr, alias_idx, sig_table, logsig_table,
                                               targets, grads)
-                        loss += l
+                        loss += pair_loss
                         pairs += 1
                         for j in range(dim):
                             l1[j] += neu1e[j]
@@ -264,10 +264,10 @@ def _train_chunk(tokens, sent_ptr, s_begin, s_end, tok_offset, total_tokens,
                 inv = np.float32(1.0 / count)
                 for j in range(dim):
                     h[j] *= inv
-                l, state = _ns_update(h, syn1, word, negative, lr, neu1e, state,
+                pair_loss, state = _ns_update(h, syn1, word, negative, lr, neu1e, state,
                                       alias_thr, alias_idx, sig_table, logsig_table,
                                       targets, grads)
-                loss += l
+                loss += pair_loss
                 pairs += 1
                 for c in range(lo, hi):
                     if c == pos:

@@ -9,7 +9,8 @@ learning rate; the optimizer's moments are checkpointed through ``state()``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -21,7 +21,8 @@ similarity live in ``ops.py`` and are attached as methods there.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None,
-                 _parents: Sequence["Tensor"] = (), _op: str = "") -> None:
+                 _parents: Sequence[Tensor] = (), _op: str = "") -> None:
         if isinstance(data, Tensor):
             data = data.data
         arr = np.asarray(data)
@@ -119,7 +120,7 @@ class Tensor:
     def item(self) -> float:
         return self.data.item()
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same values, cut from the graph."""
         return Tensor(self.data)
 
@@ -163,13 +164,13 @@ class Tensor:
             self._grad = dense
 
     @staticmethod
-    def _make(data: np.ndarray, parents: Iterable["Tensor"], op: str) -> "Tensor":
+    def _make(data: np.ndarray, parents: Iterable[Tensor], op: str) -> Tensor:
         """A result tensor; it tracks gradients iff any parent does."""
         parents = tuple(parents)
         tracked = any(p.requires_grad for p in parents)
         return Tensor(data, requires_grad=tracked, _parents=parents if tracked else (), _op=op)
 
-    def graph(self) -> list["Tensor"]:
+    def graph(self) -> list[Tensor]:
         """Every tensor this one depends on, in topological order (inputs first)."""
         order: list[Tensor] = []
         seen: set[int] = set()
@@ -217,7 +218,7 @@ class Tensor:
     # -- arithmetic ------------------------------------------------------------
     def _binary(self, other: Any, reflected: bool, op: str,
                 forward: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                backward: Callable[..., tuple[np.ndarray | None, np.ndarray | None]]) -> "Tensor":
+                backward: Callable[..., tuple[np.ndarray | None, np.ndarray | None]]) -> Tensor:
         """``forward(a, b)``; ``backward(g, a, b, out, need_a, need_b)`` returns the two
         gradients, skipping (None) one that is not needed, such as a data batch's."""
         other_t = other if isinstance(other, Tensor) else Tensor(_as_array(other, self.data))
@@ -236,46 +237,46 @@ class Tensor:
             out._backward = _backward
         return out
 
-    def __add__(self, other: Any) -> "Tensor":
+    def __add__(self, other: Any) -> Tensor:
         return self._binary(other, False, "add", np.add, _add_backward)
 
-    def __radd__(self, other: Any) -> "Tensor":
+    def __radd__(self, other: Any) -> Tensor:
         return self._binary(other, True, "add", np.add, _add_backward)
 
-    def __sub__(self, other: Any) -> "Tensor":
+    def __sub__(self, other: Any) -> Tensor:
         return self._binary(other, False, "sub", np.subtract, _sub_backward)
 
-    def __rsub__(self, other: Any) -> "Tensor":
+    def __rsub__(self, other: Any) -> Tensor:
         return self._binary(other, True, "sub", np.subtract, _sub_backward)
 
-    def __mul__(self, other: Any) -> "Tensor":
+    def __mul__(self, other: Any) -> Tensor:
         return self._binary(other, False, "mul", np.multiply, _mul_backward)
 
-    def __rmul__(self, other: Any) -> "Tensor":
+    def __rmul__(self, other: Any) -> Tensor:
         return self._binary(other, True, "mul", np.multiply, _mul_backward)
 
-    def __truediv__(self, other: Any) -> "Tensor":
+    def __truediv__(self, other: Any) -> Tensor:
         return self._binary(other, False, "div", np.divide, _div_backward)
 
-    def __rtruediv__(self, other: Any) -> "Tensor":
+    def __rtruediv__(self, other: Any) -> Tensor:
         return self._binary(other, True, "div", np.divide, _div_backward)
 
-    def __matmul__(self, other: Any) -> "Tensor":
+    def __matmul__(self, other: Any) -> Tensor:
         return self._binary(other, False, "matmul", np.matmul, _matmul_backward)
 
-    def __rmatmul__(self, other: Any) -> "Tensor":
+    def __rmatmul__(self, other: Any) -> Tensor:
         return self._binary(other, True, "matmul", np.matmul, _matmul_backward)
 
-    def __neg__(self) -> "Tensor":
+    def __neg__(self) -> Tensor:
         out = Tensor._make(-self.data, (self,), "neg")
         if out.requires_grad:
             out._backward = lambda g: self._accumulate(-g)
         return out
 
-    def __pos__(self) -> "Tensor":
+    def __pos__(self) -> Tensor:
         return self
 
-    def __pow__(self, exponent: float) -> "Tensor":
+    def __pow__(self, exponent: float) -> Tensor:
         if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
             raise TypeError("** takes a constant scalar exponent")
         p = float(exponent)
@@ -285,7 +286,7 @@ class Tensor:
         return out
 
     # -- reductions and shapes -------------------------------------------------
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         out = Tensor._make(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
 
         def _backward(g: np.ndarray) -> None:
@@ -297,12 +298,12 @@ class Tensor:
             out._backward = _backward
         return out
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         count = self.data.size if axis is None else int(np.prod(
             [self.data.shape[i] for i in _normalize_axes(axis, self.data.ndim)]))
         return self.sum(axis=axis, keepdims=keepdims) * (1.0 / max(count, 1))
 
-    def reshape(self, *shape: Any) -> "Tensor":
+    def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         out = Tensor._make(self.data.reshape(shape), (self,), "reshape")
@@ -310,7 +311,7 @@ class Tensor:
             out._backward = lambda g: self._accumulate(g.reshape(self.data.shape))
         return out
 
-    def transpose(self, *axes: int) -> "Tensor":
+    def transpose(self, *axes: int) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         perm = tuple(axes) if axes else tuple(reversed(range(self.data.ndim)))
@@ -321,7 +322,7 @@ class Tensor:
         return out
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return self.transpose()
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass, asdict
-from typing import Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -85,7 +86,8 @@ class Trainer:
     share one log; a resumed run drops only its own later events.
     """
 
-    def __init__(self, task: Task, epochs: int = 5, schedule: Schedule | Callable[[float], float] | float = 0.025,
+    def __init__(self, task: Task, epochs: int = 5,
+                 schedule: Schedule | Callable[[float], float] | float = 0.025,
                  seed: int = 1, checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int = 0, events: EventLog | str | os.PathLike | None = None,
                  progress: bool | None = True, log_every: int = 1, histogram_every: int = 0,

@@ -5,8 +5,7 @@ Public surface (docs/ARCHITECTURE.md): :class:`Item`, :class:`Hit`,
 (imported lazily: it pulls in the training engine).
 """
 
-from world2vec.memory.errors import (ItemExists, MemoryStoreError, StoreClosed, StoreLocked,
-                                     ValidationError)
+from world2vec.memory.errors import ItemExists, MemoryStoreError, StoreClosed, StoreLocked, ValidationError
 from world2vec.memory.filters import Filter, parse_filter
 from world2vec.memory.items import Hit, Item
 from world2vec.memory.store import MemoryStore

@@ -13,14 +13,17 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:['.\-+][a-z0-9]+)*")
-STOPWORDS = frozenset("""a an and are as at be but by do does for from had has have how i if in
-into is it its of on or that the their then there these this to was were what when where which
-who why will with you your can my me we our""".split())
+STOPWORDS = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "had",
+    "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "of", "on", "or", "that",
+    "the", "their", "then", "there", "these", "this", "to", "was", "were", "what", "when", "where",
+    "which", "who", "why", "will", "with", "you", "your", "can", "my", "me", "we", "our",
+])
 
 
 def tokenize(text: str) -> list[str]:

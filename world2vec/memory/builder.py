@@ -40,7 +40,7 @@ class AnnState:
 
 
 class IndexBuilder:
-    def __init__(self, store: "MemoryStore", background: bool) -> None:
+    def __init__(self, store: MemoryStore, background: bool) -> None:
         self.store = store
         self.background = background
         self._mutex = threading.Lock()

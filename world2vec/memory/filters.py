@@ -18,8 +18,9 @@ plain-Python definition of the same semantics, used for checking and by tests.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from world2vec.memory.errors import ValidationError
 
@@ -124,10 +125,8 @@ def value_key(value: Any) -> tuple:
 def _in_range(clause: PayloadClause, x: float) -> bool:
     if clause.low is not None and (x < clause.low or (x == clause.low and not clause.low_inclusive)):
         return False
-    if clause.high is not None and (x > clause.high or
-                                    (x == clause.high and not clause.high_inclusive)):
-        return False
-    return True
+    return not (clause.high is not None
+                and (x > clause.high or (x == clause.high and not clause.high_inclusive)))
 
 
 def _strings(value: Any, what: str, one_allowed: bool = False) -> tuple[str, ...]:

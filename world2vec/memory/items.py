@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class Item:
     created_at: float = 0.0
 
     @classmethod
-    def from_dict(cls, obj: Any, position: int | None = None) -> "Item":
+    def from_dict(cls, obj: Any, position: int | None = None) -> Item:
         """Build an item from its JSON form, checking every field's type.
 
         Raises :class:`ValidationError` naming the item (its id, or its position in

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 DEBIAN_FAQ = "/usr/share/doc/debian/FAQ/debian-faq.en.txt.gz"
 HEADING = re.compile(r"^(\d+(?:\.\d+)+)\.\s+(\S.*)$")

@@ -26,8 +26,8 @@ with an L2 pull of ``H`` toward ``I`` so a few hundred questions cannot overfit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

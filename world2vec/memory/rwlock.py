@@ -8,8 +8,8 @@ the fsync or an index build, so readers wait microseconds, not seconds.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 class RWLock:

@@ -21,8 +21,9 @@ over a million rows costs milliseconds, more than the HNSW search it feeds.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
@@ -86,7 +87,7 @@ class MaskCache:
         self._version = -1
         self._lock = threading.Lock()
 
-    def get(self, store: "MemoryStore", flt: Filter, version: int) -> RowMask:
+    def get(self, store: MemoryStore, flt: Filter, version: int) -> RowMask:
         with self._lock:
             if self._version != version:
                 self._entries.clear()
@@ -122,7 +123,7 @@ def exact(flat: faiss.IndexFlatIP, query: np.ndarray, k: int, rows: RowMask | No
     return ids[0][keep].tolist(), scores[0][keep].tolist()
 
 
-def search_rows(store: "MemoryStore", query: np.ndarray, k: int, rows: RowMask | None
+def search_rows(store: MemoryStore, query: np.ndarray, k: int, rows: RowMask | None
                 ) -> tuple[list[int], list[float]]:
     """Rows and cosine scores of the k best eligible rows (called under the read lock)."""
     flat = store._flat
@@ -174,7 +175,7 @@ def search_rows(store: "MemoryStore", query: np.ndarray, k: int, rows: RowMask |
 
 
 # -- whole queries (called by MemoryStore under its read lock) -----------------------
-def eligible_rows(store: "MemoryStore", flt: Filter) -> RowMask | None:
+def eligible_rows(store: MemoryStore, flt: Filter) -> RowMask | None:
     """The compiled mask of ``flt`` over live rows, or None when every row may match
     (no filter and no deleted rows: the plain unselected scan is the fastest)."""
     if store._table.dead or not flt.is_empty:
@@ -182,7 +183,7 @@ def eligible_rows(store: "MemoryStore", flt: Filter) -> RowMask | None:
     return None
 
 
-def search_hits(store: "MemoryStore", query: np.ndarray, k: int, flt: Filter,
+def search_hits(store: MemoryStore, query: np.ndarray, k: int, flt: Filter,
                 exclude: Sequence[str], with_vectors: bool) -> list[Hit]:
     """``MemoryStore.search`` after validation: filter, drop ``exclude``, rank, build hits."""
     table = store._table
@@ -199,7 +200,7 @@ def search_hits(store: "MemoryStore", query: np.ndarray, k: int, flt: Filter,
     return [Hit(table.ids[r], s, item(r, vectors)) for r, s in zip(found, scores)]
 
 
-def search_hits_by_id(store: "MemoryStore", item_id: str, k: int, flt: Filter,
+def search_hits_by_id(store: MemoryStore, item_id: str, k: int, flt: Filter,
                       with_vectors: bool) -> list[Hit] | None:
     """``MemoryStore.search_by_id`` after validation; None for an unknown id.
 

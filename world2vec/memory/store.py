@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import faiss
 import numpy as np
@@ -24,7 +25,7 @@ from world2vec.memory.builder import AnnState, IndexBuilder
 from world2vec.memory.errors import ItemExists, StoreClosed, ValidationError
 from world2vec.memory.filters import Filter, parse_filter
 from world2vec.memory.indexes import IndexConfig
-from world2vec.memory.items import Hit, Item, check_k, coerce_items, ids_of, as_query
+from world2vec.memory.items import Hit, Item, as_query, check_k, coerce_items, ids_of
 from world2vec.memory.lock import DirectoryLock
 from world2vec.memory.metadata import RowTable
 from world2vec.memory.rwlock import RWLock
@@ -68,7 +69,7 @@ class MemoryStore:
     @classmethod
     def open(cls, data_dir: str, dim: int, index: str = "auto", *,
              snapshot_wal_bytes: int = 256 << 20, background: bool = True,
-             **index_options: Any) -> "MemoryStore":
+             **index_options: Any) -> MemoryStore:
         """Open (creating if needed) the memory in ``data_dir`` for writing.
 
         Takes the directory lock (:class:`StoreLocked` names the holder), loads the
@@ -376,7 +377,7 @@ class MemoryStore:
                     self._wal.close()
                 self._lock.release()
 
-    def __enter__(self) -> "MemoryStore":
+    def __enter__(self) -> MemoryStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -71,7 +71,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
 def _warm_up(model: Any) -> None:
     """Compute the vocabulary's unit rows now, so the first query is not the slow one."""
     try:
-        model.words.normed
+        _ = model.words.normed
     except AttributeError:  # a model without a vocabulary matrix: nothing to prepare
         pass
 

@@ -8,7 +8,7 @@ no key configured every request is allowed (the default: 127.0.0.1 only).
 from __future__ import annotations
 
 import hmac
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Request
 

@@ -10,8 +10,9 @@ message naming the setting, never a traceback.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping
+from typing import Any
 
 MIB = 1024 * 1024
 # world2vec.memory.indexes.INDEX_KINDS, repeated so that checking a flag does not load
@@ -51,7 +52,7 @@ class ServiceConfig:
     def max_body_bytes(self) -> int:
         return int(self.max_body_mb * MIB)
 
-    def validate(self) -> "ServiceConfig":
+    def validate(self) -> ServiceConfig:
         """Check ranges; return self so it chains."""
         if not self.host:
             raise ConfigError("host must not be empty")
@@ -80,7 +81,7 @@ class ServiceConfig:
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, Any] | None = None,
-                     environ: Mapping[str, str] | None = None) -> "ServiceConfig":
+                     environ: Mapping[str, str] | None = None) -> ServiceConfig:
         """Build from CLI flags (``None`` values ignored) over ``WORLD2VEC_*`` over defaults."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}

@@ -58,10 +58,10 @@ class Linear:
     def is_number(self) -> bool:
         return not self.terms
 
-    def scaled(self, factor: float) -> "Linear":
+    def scaled(self, factor: float) -> Linear:
         return Linear(self.const * factor, {t: w * factor for t, w in self.terms.items()})
 
-    def plus(self, other: "Linear", sign: float) -> "Linear":
+    def plus(self, other: Linear, sign: float) -> Linear:
         terms = dict(self.terms)
         for t, w in other.terms.items():
             terms[t] = terms.get(t, 0.0) + sign * w

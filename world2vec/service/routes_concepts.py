@@ -9,8 +9,14 @@ from world2vec.memory import ValidationError
 from world2vec.service.codec import decode_body, encode, vector_from_wire, wants_msgpack
 from world2vec.service.errors import BadRequest, NotFound
 from world2vec.service.expr import ExprError, parse_expression
-from world2vec.service.params import (body_str_list, check_known_fields, query_bool, query_int,
-                                      query_json_object, query_str)
+from world2vec.service.params import (
+    body_str_list,
+    check_known_fields,
+    query_bool,
+    query_int,
+    query_json_object,
+    query_str,
+)
 from world2vec.service.state import ServiceState, memory_hit, pca_2d
 
 bp = Blueprint("concepts", __name__)

@@ -10,8 +10,7 @@ from flask import Blueprint, request
 from world2vec.memory import Item, ItemExists, ValidationError
 from world2vec.service.codec import decode_body, type_name
 from world2vec.service.errors import ApiError, BadRequest, NotFound
-from world2vec.service.params import (body_float, body_int, body_str, body_str_list,
-                                      check_known_fields)
+from world2vec.service.params import body_float, body_int, body_str, body_str_list, check_known_fields
 from world2vec.service.routes_concepts import query_vector_from_body, reply, state
 from world2vec.service.state import ServiceState, item_document, memory_hit
 

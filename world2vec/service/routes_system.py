@@ -73,7 +73,7 @@ def read_scalars(path: str | None) -> dict[str, list[list[float]]]:
     series: dict[str, list[list[float]]] = {}
     if not path or not os.path.isfile(path):
         return series
-    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+    with open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             try:
                 event = json.loads(line)

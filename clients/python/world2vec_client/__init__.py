@@ -8,14 +8,30 @@
 
 __version__ = "0.1.0"
 
-from world2vec_client.batch import BatchReport, Failure  # noqa: E402
-from world2vec_client.client import Client  # noqa: E402
-from world2vec_client.errors import (  # noqa: E402
-    BadGateway, BadRequest, ClientError, Conflict, ConnectionFailed, DecodeError, Forbidden,
-    GatewayTimeout, MethodNotAllowed, NotFound, PayloadTooLarge, ServerError, ServiceUnavailable,
-    Timeout, TransportError, Unauthorized, UnsupportedMediaType, World2vecError)
-from world2vec_client.models import Answer, FilterDecision, Health, Hit, Hits, Item  # noqa: E402
-from world2vec_client.transport import RetryPolicy  # noqa: E402
+from world2vec_client.batch import BatchReport, Failure
+from world2vec_client.client import Client
+from world2vec_client.errors import (
+    BadGateway,
+    BadRequest,
+    ClientError,
+    Conflict,
+    ConnectionFailed,
+    DecodeError,
+    Forbidden,
+    GatewayTimeout,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ServerError,
+    ServiceUnavailable,
+    Timeout,
+    TransportError,
+    Unauthorized,
+    UnsupportedMediaType,
+    World2vecError,
+)
+from world2vec_client.models import Answer, FilterDecision, Health, Hit, Hits, Item
+from world2vec_client.transport import RetryPolicy
 
 __all__ = [
     "Client", "RetryPolicy", "BatchReport", "Failure",

@@ -13,13 +13,21 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Callable, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
-from world2vec_client.errors import (BadRequest, ClientError, Conflict, Forbidden,
-                                     PayloadTooLarge, TransportError, Unauthorized,
-                                     World2vecError)
+from world2vec_client.errors import (
+    BadRequest,
+    ClientError,
+    Conflict,
+    Forbidden,
+    PayloadTooLarge,
+    TransportError,
+    Unauthorized,
+    World2vecError,
+)
 
 SPLITTABLE = (BadRequest, Conflict, PayloadTooLarge)
 

@@ -11,7 +11,8 @@ would fail with 409 the second time.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from world2vec_client import __version__
 from world2vec_client.batch import BatchReport, add_in_batches
 from world2vec_client.errors import NotFound
-from world2vec_client.models import (Answer, FilterDecision, Health, Hits, Item, to_matrix)
+from world2vec_client.models import Answer, FilterDecision, Health, Hits, Item, to_matrix
 from world2vec_client.transport import RetryPolicy, Transport
 
 ItemLike = Mapping[str, Any] | Item
@@ -60,7 +61,7 @@ class Client:
         """Close pooled connections; the client must not be used afterwards."""
         self._t.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -13,7 +13,8 @@ which matters for writes that are not safe to repeat.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 class World2vecError(Exception):

@@ -8,8 +8,9 @@ breaking an older client, and nothing the server said is lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class Hit:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> "Hit":
+    def from_json(cls, obj: Mapping[str, Any]) -> Hit:
         return cls(id=str(obj["id"]), score=float(obj["score"]), kind=obj.get("kind"),
                    text=obj.get("text"), payload=dict(obj.get("payload") or {}),
                    tags=list(obj.get("tags") or []), answer=obj.get("answer"),
@@ -74,7 +75,7 @@ class Hits(list):
         self.info: dict[str, Any] = dict(info or {})
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> "Hits":
+    def from_json(cls, obj: Mapping[str, Any]) -> Hits:
         return cls((Hit.from_json(r) for r in obj.get("results") or []), _take(obj, ("results",)))
 
     @property
@@ -98,7 +99,7 @@ class Item:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> "Item":
+    def from_json(cls, obj: Mapping[str, Any]) -> Item:
         vector = obj.get("vector")
         return cls(id=str(obj["id"]), kind=obj.get("kind") or "fact", text=obj.get("text"),
                    tags=list(obj.get("tags") or []), payload=dict(obj.get("payload") or {}),
@@ -119,7 +120,7 @@ class Answer:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> "Answer":
+    def from_json(cls, obj: Mapping[str, Any]) -> Answer:
         return cls(id=str(obj["id"]), answer=obj.get("answer"), score=float(obj["score"]),
                    support=[str(s) for s in obj.get("support") or []],
                    extra=_take(obj, ("id", "answer", "score", "support")))
@@ -150,7 +151,7 @@ class FilterDecision:
         return self.decision == "allow"
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any], text: str | None = None) -> "FilterDecision":
+    def from_json(cls, obj: Mapping[str, Any], text: str | None = None) -> FilterDecision:
         score = obj.get("score")
         scores = obj.get("scores") if isinstance(obj.get("scores"), Mapping) else {}
         text = obj.get("text", text)
@@ -175,7 +176,7 @@ class Health:
         return self.status == "ok"
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> "Health":
+    def from_json(cls, obj: Mapping[str, Any]) -> Health:
         dim, items = obj.get("dim"), obj.get("items")
         return cls(status=str(obj.get("status")), model=obj.get("model"),
                    dim=None if dim is None else int(dim), items=None if items is None else int(items),

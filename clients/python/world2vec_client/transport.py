@@ -20,8 +20,9 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urljoin
 
 import msgpack
@@ -29,8 +30,14 @@ import numpy as np
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from world2vec_client.errors import (ConnectionFailed, DecodeError, Timeout, TransportError,
-                                     World2vecError, error_for_status)
+from world2vec_client.errors import (
+    ConnectionFailed,
+    DecodeError,
+    Timeout,
+    TransportError,
+    World2vecError,
+    error_for_status,
+)
 
 JSON = "application/json"
 MSGPACK = "application/msgpack"

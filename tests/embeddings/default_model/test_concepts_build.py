@@ -39,8 +39,8 @@ def tiny_dictd(path: str) -> str:
     with gzip.open(path + ".dict.dz", "wb") as f:
         f.write(raw)
     with open(path + ".index", "w") as f:
-        f.write(f"animal\tA\t{'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[len(raw) // 64]}"
-                f"{'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[len(raw) % 64]}\n")
+        b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        f.write(f"animal\tA\t{b64[len(raw) // 64]}{b64[len(raw) % 64]}\n")
     return path + ".dict.dz"
 
 

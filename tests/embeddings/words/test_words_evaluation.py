@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from world2vec.embeddings.words.evaluation import (EvaluationDataError, evaluate_analogies,
-                                             evaluate_similarity, rankdata, spearman)
+from world2vec.embeddings.words.evaluation import (
+    EvaluationDataError,
+    evaluate_analogies,
+    evaluate_similarity,
+    rankdata,
+    spearman,
+)
 from world2vec.embeddings.words.vectors import WordVectors
 
 

@@ -8,8 +8,13 @@ import struct
 import numpy as np
 import pytest
 
-from world2vec.embeddings.words.formats import (FormatError, read_word2vec_binary, read_word2vec_text,
-                                          write_word2vec_binary, write_word2vec_text)
+from world2vec.embeddings.words.formats import (
+    FormatError,
+    read_word2vec_binary,
+    read_word2vec_text,
+    write_word2vec_binary,
+    write_word2vec_text,
+)
 from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
 
 

@@ -33,24 +33,28 @@ import numpy as np
 
 from world2vec.embeddings.default_model.definitions import gcide_definitions, is_held_out, wordnet_definitions
 from world2vec.embeddings.default_model.dictionary_corpus import CorpusWriter, write_gcide, write_wordnet
+from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT
 from world2vec.embeddings.default_model.knowledge_graph import wordnet_triples, write_triples
+from world2vec.embeddings.default_model.relation_pairs import (
+    adverb_pairs,
+    antonym_pairs,
+    capital_pairs,
+    plural_pairs,
+)
+from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
 from world2vec.embeddings.model import DEFAULT_MODEL_DIR, Model
 from world2vec.embeddings.objects import ObjectEncoder
-from world2vec.embeddings.default_model.relation_pairs import (adverb_pairs, antonym_pairs, capital_pairs,
-                                                 plural_pairs)
 from world2vec.embeddings.relations import RelationTransform
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
 from world2vec.embeddings.sentences.sif import SIFEncoder
-from world2vec.embeddings.words.subword_fill import fit_ngram_vectors
-from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.embeddings.words.corpus import encode_corpus
 from world2vec.embeddings.words.graph_walks import RelationGraph
+from world2vec.embeddings.words.subword_fill import fit_ngram_vectors
 from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.embeddings.words.word2vec import Word2VecTask
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.trainer import Trainer
-from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
-from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT
 
 HELD_OUT_PERCENT = 1.0
 NOTICE = """This model directory was trained by world2vec from two data sets:

@@ -12,8 +12,8 @@ held-out word has *none* of its definitions in any training data (Hill et al.'s
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT, iter_entries
 from world2vec.embeddings.default_model.wordnet import Synset

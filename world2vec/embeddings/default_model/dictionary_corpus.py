@@ -12,13 +12,13 @@ reverse-dictionary evaluation stays honest.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from world2vec.embeddings.default_model.definitions import is_held_out
 from world2vec.embeddings.default_model.gcide import iter_entries
-from world2vec.embeddings.words.tokenizer import Tokenizer
 from world2vec.embeddings.default_model.wordnet import Synset
+from world2vec.embeddings.words.tokenizer import Tokenizer
 
 
 @dataclass
@@ -67,7 +67,7 @@ class CorpusWriter:
     def close(self) -> None:
         self.handle.close()
 
-    def __enter__(self) -> "CorpusWriter":
+    def __enter__(self) -> CorpusWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,7 +11,7 @@ pair (hypernym but not hyponym, part_holonym but not part_meronym, ...).
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from world2vec.embeddings.default_model.wordnet import Synset
 

@@ -10,7 +10,7 @@ adverbs carry pertainym pointers to the adjective they derive from.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from world2vec.embeddings.default_model.wordnet import Synset
 

@@ -6,8 +6,12 @@ two encoders (each registers itself); ``training`` adapts their Tensor models to
 engine's trainer. Importing this package registers every encoder.
 """
 
-from world2vec.embeddings.sentences.base import (EmptyTextError, SentenceEncoder, load_sentence_encoder,
-                                                 register_encoder)
+from world2vec.embeddings.sentences.base import (
+                                                 EmptyTextError,
+                                                 SentenceEncoder,
+                                                 load_sentence_encoder,
+                                                 register_encoder,
+)
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder
 from world2vec.embeddings.sentences.sif import SIFEncoder
 

@@ -18,15 +18,20 @@ figures Hill et al. report.
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from world2vec.embeddings.sentences.training import (AdamTask, numpy_unit, pad, residual, unit,
-                                                   weighted_bag)
-from world2vec.embeddings.sentences.base import (register_encoder, BagOfWords, EmptyTextError, read_config,
-                                            unit_rows, write_config)
+from world2vec.embeddings.sentences.base import (
+    BagOfWords,
+    EmptyTextError,
+    read_config,
+    register_encoder,
+    unit_rows,
+    write_config,
+)
 from world2vec.embeddings.sentences.sif import sif_weights
+from world2vec.embeddings.sentences.training import AdamTask, numpy_unit, pad, residual, unit, weighted_bag
 from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.engine.losses import softmax_cross_entropy
 from world2vec.engine.schedules import LinearDecay
@@ -93,7 +98,7 @@ class ReverseDictionaryEncoder:
         np.save(os.path.join(path, "matrix.npy"), self.matrix)
 
     @classmethod
-    def load(cls, path: str, words: WordVectors) -> "ReverseDictionaryEncoder":
+    def load(cls, path: str, words: WordVectors) -> ReverseDictionaryEncoder:
         enc = cls(words, np.load(os.path.join(path, "log_weights.npy")).astype(np.float32),
                   np.load(os.path.join(path, "matrix.npy")))
         enc.oov_log_weight = float(read_config(path).get("oov_log_weight", enc.oov_log_weight))

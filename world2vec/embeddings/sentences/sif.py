@@ -10,11 +10,17 @@ the word vectors, so it is the baseline every trained encoder must beat.
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from world2vec.embeddings.sentences.base import register_encoder, BagOfWords, read_config, unit_rows, write_config
+from world2vec.embeddings.sentences.base import (
+    BagOfWords,
+    read_config,
+    register_encoder,
+    unit_rows,
+    write_config,
+)
 from world2vec.embeddings.words.vectors import WordVectors
 
 
@@ -41,7 +47,7 @@ class SIFEncoder:
         self.bag = BagOfWords(words, weights, oov)
         self.component = None if component is None else np.asarray(component, np.float32)
 
-    def fit(self, texts: Sequence[str], max_texts: int = 20000, seed: int = 1) -> "SIFEncoder":
+    def fit(self, texts: Sequence[str], max_texts: int = 20000, seed: int = 1) -> SIFEncoder:
         """Estimate the common component from (a sample of) texts."""
         texts = list(texts)
         if len(texts) > max_texts:
@@ -81,7 +87,7 @@ class SIFEncoder:
             np.save(os.path.join(path, "component.npy"), self.component)
 
     @classmethod
-    def load(cls, path: str, words: WordVectors) -> "SIFEncoder":
+    def load(cls, path: str, words: WordVectors) -> SIFEncoder:
         config = read_config(path)
         comp_path = os.path.join(path, "component.npy")
         component = np.load(comp_path) if os.path.exists(comp_path) else None

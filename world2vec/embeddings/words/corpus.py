@@ -23,8 +23,8 @@ import gzip
 import os
 import tempfile
 from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -33,7 +33,6 @@ from world2vec.embeddings.words.tokenizer import Tokenizer
 from world2vec.embeddings.words.vocab import Vocab
 from world2vec.engine.progress import Progress
 from world2vec.engine.sgns import MAX_SENTENCE_LEN
-
 
 
 class CorpusError(ValueError):

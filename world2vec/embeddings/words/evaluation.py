@@ -112,7 +112,8 @@ def read_similarity(path: str | os.PathLike) -> list[tuple[str, str, float]]:
                 except ValueError:
                     if not pairs:  # a header line such as "Word 1  Word 2  Human (mean)"
                         continue
-                    raise EvaluationDataError(f"{path}:{lineno}: score {parts[2]!r} is not a number") from None
+                    raise EvaluationDataError(
+                        f"{path}:{lineno}: score {parts[2]!r} is not a number") from None
                 pairs.append((parts[0].strip().lower(), parts[1].strip().lower(), score))
     except OSError as exc:
         raise EvaluationDataError(f"cannot read {path}: {exc.strerror or exc}") from None

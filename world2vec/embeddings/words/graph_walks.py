@@ -21,7 +21,7 @@ occurrences as a word seen 80 times in text.
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class RelationGraph:
         self.n_triples = n_triples
 
     @classmethod
-    def read(cls, path: str | os.PathLike, tokenizer: Tokenizer | None = None) -> "RelationGraph":
+    def read(cls, path: str | os.PathLike, tokenizer: Tokenizer | None = None) -> RelationGraph:
         tokenizer = tokenizer or Tokenizer()
         index: dict[str, int] = {}
         heads: list[int] = []
@@ -70,7 +70,7 @@ class RelationGraph:
         return cls.from_edges(list(index), np.array(heads, np.int64), np.array(tails, np.int64))
 
     @classmethod
-    def from_edges(cls, nodes: list[str], heads: np.ndarray, tails: np.ndarray) -> "RelationGraph":
+    def from_edges(cls, nodes: list[str], heads: np.ndarray, tails: np.ndarray) -> RelationGraph:
         src = np.concatenate([heads, tails])
         dst = np.concatenate([tails, heads])
         order = np.lexsort((dst, src))

@@ -16,7 +16,7 @@ does. Applying is greedy left to right, so "new york city" gives
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 
 class Phrases:
@@ -32,7 +32,7 @@ class Phrases:
         self.max_pairs = max_pairs
         self.phrases: dict[tuple[str, str], float] = {}
 
-    def learn(self, sentences: Iterable[Sequence[str]]) -> "Phrases":
+    def learn(self, sentences: Iterable[Sequence[str]]) -> Phrases:
         """Count words and adjacent pairs over ``sentences`` (token lists) and
         keep the pairs that score above the threshold."""
         words: Counter[str] = Counter()

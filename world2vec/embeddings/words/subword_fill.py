@@ -36,7 +36,10 @@ def fit_ngram_vectors(words: list[str], unit_vectors: np.ndarray, buckets: int,
     for _ in range(rounds):
         # mean of each word's n-gram vectors, by a segmented sum over the CSR rows
         gathered = grams[ids]
-        sums = np.add.reduceat(gathered, np.minimum(ptr[:-1], len(ids) - 1), axis=0) if len(ids) else np.zeros((n, dim))
+        if len(ids):
+            sums = np.add.reduceat(gathered, np.minimum(ptr[:-1], len(ids) - 1), axis=0)
+        else:
+            sums = np.zeros((n, dim))
         sums[lengths == 0] = 0.0
         means = sums / np.maximum(lengths, 1)[:, None]
         residual = (targets - means)[owner][order]        # what each word still lacks

@@ -17,7 +17,7 @@ for 50k words, and costs a few MB.
 from __future__ import annotations
 
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -48,7 +48,7 @@ def _ngram_hashes(data, offsets, min_n, max_n, buckets, out_ptr, out):
 
 
 def _encode(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    blobs = [f"<{w}>".encode("utf-8") for w in words]
+    blobs = [f"<{w}>".encode() for w in words]
     offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in blobs], out=offsets[1:])
     data = np.frombuffer(b"".join(blobs), dtype=np.uint8) if blobs else np.zeros(0, np.uint8)

@@ -14,8 +14,8 @@ more than it helps for lookups of German words).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 _TOKEN = re.compile(r"\w+(?:['\u2019\-]\w+)*")
 
@@ -50,5 +50,5 @@ class Tokenizer:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "Tokenizer":
+    def from_dict(cls, d: dict | None) -> Tokenizer:
         return cls(**(d or {}))

@@ -25,7 +25,7 @@ import difflib
 import json
 import os
 import shutil
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -231,7 +231,7 @@ class WordVectors:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike, mmap: bool = True) -> "WordVectors":
+    def load(cls, path: str | os.PathLike, mmap: bool = True) -> WordVectors:
         """Open a model directory; float32 vectors are memory-mapped when ``mmap``."""
         path = os.fspath(path)
         manifest_path = os.path.join(path, "manifest.json")

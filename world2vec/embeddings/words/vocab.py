@@ -8,7 +8,7 @@ Ties break alphabetically so that the same corpus always gives the same ids.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -27,7 +27,7 @@ class Vocab:
 
     @classmethod
     def from_counts(cls, counts: dict[str, int] | Iterable[tuple[str, int]], min_count: int = 1,
-                    max_vocab: int | None = None) -> "Vocab":
+                    max_vocab: int | None = None) -> Vocab:
         """Keep words seen at least ``min_count`` times, at most ``max_vocab`` of them."""
         items = counts.items() if isinstance(counts, dict) else counts
         kept = sorted(((w, int(c)) for w, c in items if c >= min_count), key=lambda x: (-x[1], x[0]))

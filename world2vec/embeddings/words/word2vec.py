@@ -35,13 +35,12 @@ training, so text tokens meet the graph's multiword concepts.
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
 from world2vec.embeddings.words.corpus import CorpusError, EncodedCorpus, encode_corpus, iter_sentences
-from world2vec.embeddings.words.graph_walks import (DEFAULT_WALK_LENGTH, DEFAULT_WALKS_PER_NODE,
-                                              RelationGraph)
+from world2vec.embeddings.words.graph_walks import DEFAULT_WALK_LENGTH, DEFAULT_WALKS_PER_NODE, RelationGraph
 from world2vec.embeddings.words.phrases import Phrases
 from world2vec.embeddings.words.subwords import input_rows, ngram_buckets
 from world2vec.embeddings.words.tokenizer import Tokenizer
