@@ -13,7 +13,7 @@ For each size (default 100k and 1M vectors of dim 100):
   * chromadb in-process (PersistentClient, its default HNSW) with the same data,
     when it is installed (``pip install chromadb``; bench only), up to --chroma-max.
 
-Data: a Gaussian mixture (1,000 clusters) normalised to the unit sphere, queries
+Data: a Gaussian mixture (1,000 clusters) normalized to the unit sphere, queries
 from the same mixture -- clustered like real embeddings, unlike uniform noise on
 which every ANN index looks bad. Numbers on a shared 2-core machine are noisy
 (+-15-25 %): compare the columns of one run, not runs.

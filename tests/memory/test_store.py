@@ -66,7 +66,7 @@ def test_hits_carry_the_item_and_its_vector_only_when_asked(store):
 
 
 @pytest.mark.parametrize("scale", [1.0, 7.5, 1e-20])
-def test_float32_queries_are_normalised_once_and_scores_are_cosines(store, scale):
+def test_float32_queries_are_normalized_once_and_scores_are_cosines(store, scale):
     store.add(random_items(30))
     unit = store.get("i4").vector
     query = (unit * np.float32(scale)).astype(np.float32)

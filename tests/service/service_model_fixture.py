@@ -6,7 +6,7 @@ depending on a large model's quirks. Each word's vector is a sum of named
 semantic features plus a little seeded noise, so the geometry is by construction;
 the model directory itself is written with the embeddings layer's real
 ``Model.save`` (so the service loads it exactly as it loads any model), with
-subword n-gram rows (for synthesised unseen words) and a training event log.
+subword n-gram rows (for synthesized unseen words) and a training event log.
 """
 
 from __future__ import annotations

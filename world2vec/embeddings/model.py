@@ -71,7 +71,7 @@ class Model:
 
     # -- encoders ------------------------------------------------------------------
     def encode_concepts(self, words: Sequence[str]) -> tuple[np.ndarray, list[bool]]:
-        """Unit vectors of concepts and whether each was synthesised from subwords.
+        """Unit vectors of concepts and whether each was synthesized from subwords.
 
         ``KeyError`` names the first concept that cannot be encoded at all.
         """

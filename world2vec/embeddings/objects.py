@@ -67,7 +67,7 @@ class ObjectEncoder:
 
     # -- parsing ---------------------------------------------------------------------
     def parts(self, obj: Any, position: int = 0) -> tuple[list[int], list[int], list[np.ndarray]]:
-        """(word rows, relation index per row or -1, synthesised vectors for unseen words)."""
+        """(word rows, relation index per row or -1, synthesized vectors for unseen words)."""
         if not isinstance(obj, dict):
             raise ObjectError(f"object {position} must be a JSON object, got {type(obj).__name__}")
         features = obj.get("features", [])
@@ -81,7 +81,7 @@ class ObjectEncoder:
                               "[relation, target] string pairs")
         rows: list[int] = []
         rels: list[int] = []
-        synthesised: list[np.ndarray] = []
+        synthesized: list[np.ndarray] = []
         index = self.words._index
         for feature in features:
             key = self.words.tokenizer.normalize(feature)
@@ -92,7 +92,7 @@ class ObjectEncoder:
                     rels.append(-1)
                 else:
                     try:
-                        synthesised.append(self.words.vector(token)[0])
+                        synthesized.append(self.words.vector(token)[0])
                     except KeyError:
                         pass
         for relation, target in relations:
@@ -102,10 +102,10 @@ class ObjectEncoder:
             name = _relation_name(relation)
             rows.append(index[key])
             rels.append(self.relation_names.index(name) if name in self.relation_names else -1)
-        if not rows and not synthesised:
+        if not rows and not synthesized:
             raise ObjectError(f"object {position} ({obj.get('id', '?')!r}) has no feature or "
                               "relation target the model knows")
-        return rows[:MAX_PARTS], rels[:MAX_PARTS], synthesised
+        return rows[:MAX_PARTS], rels[:MAX_PARTS], synthesized
 
     def encode(self, objects: Sequence[dict[str, Any]]) -> np.ndarray:
         """Unit float32 rows, one per object; ``ObjectError`` (a ValueError) names a bad one."""

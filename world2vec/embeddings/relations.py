@@ -5,7 +5,7 @@ close to linear maps, and a d x d map is learned in closed form. Two estimators:
 ``lstsq`` (ridge-regularised least squares, free to scale and shear) and
 ``procrustes`` (the orthogonal map nearest to the pairs, which keeps distances and
 so generalises better from few pairs). Inputs and outputs are unit vectors; the
-mapped vector is normalised again and its nearest concept is the answer.
+mapped vector is normalized again and its nearest concept is the answer.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 One validation path for everything that enters the store (the REST service, the
 ``world2vec load`` command, Python callers), so a bad item gets the same clear
-message wherever it comes from. Vectors are L2-normalised here, at the boundary,
+message wherever it comes from. Vectors are L2-normalized here, at the boundary,
 so inner product inside FAISS *is* cosine similarity.
 """
 
@@ -292,7 +292,7 @@ def as_query(vector: Any, dim: int) -> np.ndarray:
     Fast path for the common case, a float32 array of the right size: one dot product
     both checks it (NaN or inf make the squared norm non-finite, a zero vector makes it
     0) and tells whether it is unit already (a stored item's vector, a model's unit
-    row), so it is not normalised twice. Anything else takes the full check, which
+    row), so it is not normalized twice. Anything else takes the full check, which
     also names the problem.
     """
     if isinstance(vector, np.ndarray) and vector.dtype == np.float32 and vector.size == dim:

@@ -280,7 +280,7 @@ class MemoryStore:
 
         The same answer as ``search(get(item_id).vector, k, filter, [item_id])`` in one
         read-locked step: the stored unit vector is used in place (no copy, no second
-        normalisation); see ``searching.search_hits_by_id``.
+        normalization); see ``searching.search_hits_by_id``.
         """
         self._check_open()
         if not isinstance(item_id, str):

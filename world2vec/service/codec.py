@@ -184,7 +184,7 @@ def encode(obj: Any, msgpack_out: bool, status: int = 200) -> Response:
 def vector_from_wire(value: Any, dim: int, what: str = "vector") -> np.ndarray:
     """A vector from a request: a list of numbers, or (msgpack) a bin of float32 LE.
 
-    Checks type, dimension and finiteness; returns float32 (not normalised).
+    Checks type, dimension and finiteness; returns float32 (not normalized).
     """
     if isinstance(value, (bytes, bytearray)):
         if len(value) % 4:

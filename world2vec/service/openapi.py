@@ -82,7 +82,7 @@ def _paths() -> dict[str, dict]:
         "/similar": {"get": {
             "summary": "nearest concepts to a concept or text; nearest memories to a stored item",
             "parameters": [
-                _q("concept", {"type": "string"}, "a concept (unseen words are synthesised "
+                _q("concept", {"type": "string"}, "a concept (unseen words are synthesized "
                    "from subwords and flagged)"),
                 _q("text", {"type": "string"}, "free text"),
                 _q("id", {"type": "string"}, "a stored memory's id (ranks memories)"),

@@ -71,7 +71,7 @@ class ServiceState:
                         concept=word, suggestions=suggestions, param=param)
 
     def concept_vector(self, word: str, param: str = "concept") -> tuple[np.ndarray, bool]:
-        """Unit vector of a vocabulary word, or synthesised from its subwords (flagged)."""
+        """Unit vector of a vocabulary word, or synthesized from its subwords (flagged)."""
         try:
             vec, synthesized = self.model.words.vector(word)
         except KeyError:

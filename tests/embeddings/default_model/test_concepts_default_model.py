@@ -40,7 +40,7 @@ def test_a_description_lands_next_to_its_concept(model):
     assert "cat" in top
 
 
-def test_unseen_word_is_synthesised_and_flagged(model):
+def test_unseen_word_is_synthesized_and_flagged(model):
     vecs, synthesized = model.encode_concepts(["cat", "kittycatz"])
     assert synthesized == [False, True]
     assert vecs.shape == (2, model.dim)

@@ -19,7 +19,7 @@ def test_spelling_neighbours_rank_shared_ngrams_first():
     assert {words[i] for i in rows[:2]} == {"bicycle", "cyclist"}
 
 
-def test_synthesised_vector_follows_the_best_match():
+def test_synthesized_vector_follows_the_best_match():
     words = ["cat", "dog", "zebra"]
     unit = np.eye(3, dtype=np.float32)
     vector = NgramNeighbourIndex(words).synthesize("catz", unit)

@@ -79,12 +79,12 @@ def test_single_threaded_training_with_a_seed_is_reproducible():
     assert not np.array_equal(a.vectors, c.vectors)
 
 
-def test_unseen_words_get_synthesised_subword_vectors():
+def test_unseen_words_get_synthesized_subword_vectors():
     lines = [f"the kitty{s} sat on the mat near the cat" for s in ("cat", "cats", "")] * 300
     lines += ["the truck drove down the long road"] * 300
     wv = train_word_vectors(lines, subwords=True, buckets=2000, **FAST)
-    vec, synthesised = wv.vector("kittycatz")
-    assert synthesised and vec.shape == (24,)
+    vec, synthesized = wv.vector("kittycatz")
+    assert synthesized and vec.shape == (24,)
     assert np.isclose(np.linalg.norm(vec), 1.0, atol=1e-4)
     assert wv.vector("kittycat")[1] is False
     # the made-up word lands nearer its spelling relatives than unrelated words

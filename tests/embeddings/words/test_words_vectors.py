@@ -42,10 +42,10 @@ def test_most_similar_combines_positive_and_negative(wv):
         wv.most_similar(["unicorn"])
 
 
-def test_lookup_is_case_normalised_and_reports_oov(wv):
+def test_lookup_is_case_normalized_and_reports_oov(wv):
     assert "King" in wv and wv.index("KING") == wv.index("king")
-    vec, synthesised = wv.vector("Queen")
-    assert synthesised is False and np.isclose(np.linalg.norm(vec), 1, atol=1e-5)
+    vec, synthesized = wv.vector("Queen")
+    assert synthesized is False and np.isclose(np.linalg.norm(vec), 1, atol=1e-5)
     with pytest.raises(KeyError):
         wv.vector("unicorn")  # no n-grams in this model
 

@@ -82,7 +82,7 @@ class Synset:
         return (self.pos, self.offset)
 
 
-def _normalise_lemma(word: str) -> str:
+def _normalize_lemma(word: str) -> str:
     return _ADJ_MARKER.sub("", word).lower()
 
 
@@ -106,7 +106,7 @@ def parse_line(line: str) -> Synset:
         ss_type = fields[2]
         w_cnt = int(fields[3], 16)
         pos = "a" if ss_type == "s" else ss_type
-        lemmas = [_normalise_lemma(fields[4 + 2 * i]) for i in range(w_cnt)]
+        lemmas = [_normalize_lemma(fields[4 + 2 * i]) for i in range(w_cnt)]
         i = 4 + 2 * w_cnt
         p_cnt = int(fields[i])
         i += 1

@@ -2,7 +2,7 @@
 
 Why a shared bag-of-words step: both encoders (SIF and the trained reverse-dictionary
 encoder) start from a weighted average of the model's unit word vectors, so the slow
-part (tokenising, looking words up, synthesising unseen words from subwords) is
+part (tokenising, looking words up, synthesizing unseen words from subwords) is
 written once and vectorised as one sparse-times-dense product per batch.
 
 Encoders live in the model directory under ``sentence/<name>/`` with a
@@ -44,7 +44,7 @@ class BagOfWords:
     """Turns texts into token-index lists and weighted averages of unit word vectors.
 
     ``weights`` gives each vocabulary word's weight (for example SIF's a/(a+p(w)));
-    unseen words synthesised from subwords get ``oov_weight``.
+    unseen words synthesized from subwords get ``oov_weight``.
     """
 
     def __init__(self, words: WordVectors, weights: np.ndarray, oov_weight: float) -> None:
@@ -53,11 +53,11 @@ class BagOfWords:
         self.oov_weight = float(oov_weight)
 
     def token_ids(self, text: str) -> tuple[list[int], list[np.ndarray]]:
-        """Vocabulary rows of the text's tokens, and vectors synthesised for unseen ones."""
+        """Vocabulary rows of the text's tokens, and vectors synthesized for unseen ones."""
         if not isinstance(text, str):
             raise TypeError(f"texts must be strings, got {type(text).__name__}")
         ids: list[int] = []
-        synthesised: list[np.ndarray] = []
+        synthesized: list[np.ndarray] = []
         for token in self.words.tokenizer.tokenize(text):
             i = self.words._index.get(token)
             if i is not None:
@@ -67,11 +67,11 @@ class BagOfWords:
                 vec, _ = self.words.vector(token)
             except KeyError:
                 continue
-            synthesised.append(vec)
-        return ids, synthesised
+            synthesized.append(vec)
+        return ids, synthesized
 
     def average(self, texts: Sequence[str]) -> np.ndarray:
-        """Weighted mean of unit word vectors per text (rows not normalised)."""
+        """Weighted mean of unit word vectors per text (rows not normalized)."""
         normed = self.words.normed
         out = np.zeros((len(texts), self.words.dim), dtype=np.float32)
         for row, text in enumerate(texts):

@@ -67,7 +67,7 @@ class SIFEncoder:
         return self
 
     def raw(self, texts: Sequence[str]) -> np.ndarray:
-        """Weighted averages with the common component removed (not normalised)."""
+        """Weighted averages with the common component removed (not normalized)."""
         x = self.bag.average(texts)
         if self.component is not None:
             x -= np.outer(x @ self.component, self.component)

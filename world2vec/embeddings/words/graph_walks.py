@@ -7,7 +7,7 @@ run, relation knowledge and text end up in one vector space.
 
 Graph file: one triple per line, ``head<TAB>relation<TAB>tail`` (UTF-8;
 blank lines and lines starting with ``#`` are skipped). Concepts are
-normalised by the model's tokenizer (lowercase, spaces -> underscores), so
+normalized by the model's tokenizer (lowercase, spaces -> underscores), so
 ``New York`` and ``new_york`` are the same node. Edges are followed in both
 directions (a hypernym link is as informative read downwards); the relation
 name itself is not emitted, so it does not crowd the vocabulary.

@@ -6,7 +6,7 @@ dictionary corpus drowns meaning in spelling. The default model therefore trains
 plain word vectors and then fits n-gram vectors so that the mean of a word's
 n-gram vectors approximates its word vector: a few rounds of a Jacobi-style
 least-squares update (each bucket moves to the mean residual-corrected target of
-the words that contain it). Unseen words ("kittycat") are still synthesised from
+the words that contain it). Unseen words ("kittycat") are still synthesized from
 their n-grams, and known words keep their own, meaning-first vectors.
 """
 

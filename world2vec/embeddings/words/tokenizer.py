@@ -34,14 +34,14 @@ class Tokenizer:
     __call__ = tokenize
 
     def normalize(self, token: str) -> str:
-        """Normalise one already-split token or concept name ("New York" -> "new_york")."""
+        """Normalize one already-split token or concept name ("New York" -> "new_york")."""
         token = token.strip()
         if self.lowercase:
             token = token.lower()
         return "_".join(token.split())
 
     def tokens_of(self, sentence: str | Iterable[str]) -> list[str]:
-        """Tokens of a raw line, or of an already tokenised sentence (normalised)."""
+        """Tokens of a raw line, or of an already tokenised sentence (normalized)."""
         if isinstance(sentence, str):
             return self.tokenize(sentence)
         return [t for t in (self.normalize(str(x)) for x in sentence) if t]

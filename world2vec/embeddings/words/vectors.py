@@ -8,7 +8,7 @@ Unseen words: when the model carries fastText-style n-gram vectors trained
 jointly with the words, an out-of-vocabulary word gets the mean of its n-gram
 vectors; when its n-gram vectors were fitted after training (the default
 model), its spelling neighbours in the vocabulary decide instead
-(``subword_neighbours``). Either way it is flagged as *synthesised*
+(``subword_neighbours``). Either way it is flagged as *synthesized*
 (``vector()`` returns ``(vec, True)``); without n-grams, or when none of its
 n-grams can be built, ``KeyError``.
 
@@ -95,7 +95,7 @@ class WordVectors:
         return i
 
     def index(self, word: str) -> int:
-        """Row of ``word`` (also tried normalised, e.g. lowercased); KeyError if absent."""
+        """Row of ``word`` (also tried normalized, e.g. lowercased); KeyError if absent."""
         i = self._lookup(word)
         if i is None:
             raise KeyError(word)
@@ -109,7 +109,7 @@ class WordVectors:
         return self._normed
 
     def vector(self, word: str) -> tuple[np.ndarray, bool]:
-        """Unit vector of ``word`` and whether it was synthesised from subwords."""
+        """Unit vector of ``word`` and whether it was synthesized from subwords."""
         i = self._lookup(word)
         if i is not None:
             return self.normed[i], False

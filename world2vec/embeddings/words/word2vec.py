@@ -20,7 +20,7 @@ the event log.
 
 Subwords (``subwords=True``): each word's input vector is the mean of its own
 row and its hashed character n-gram rows (fastText); the final word vector is
-that mean, and the n-gram rows are kept so unseen words can be synthesised.
+that mean, and the n-gram rows are kept so unseen words can be synthesized.
 ``buckets`` sets the n-gram table size (small for a shipped model).
 
 ``vectors="input+context"`` returns unit(input) + unit(output) rows (Levy et

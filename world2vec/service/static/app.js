@@ -94,7 +94,7 @@ async function run() {
     const ms = (performance.now() - t0).toFixed(0);
     renderResults(answer.results);
     if (answer.projection) drawProjection(answer.projection, answer.results, query);
-    const synth = answer.synthesized ? " (unseen word: vector synthesised from its subwords)" : "";
+    const synth = answer.synthesized ? " (unseen word: vector synthesized from its subwords)" : "";
     $("status").textContent = `${answer.results.length} neighbours by ${mode} in ${ms} ms${synth}`;
   } catch (err) {
     $("status").textContent = "";
