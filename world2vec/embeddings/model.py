@@ -29,9 +29,7 @@ from world2vec.embeddings.sentences import SentenceEncoder, load_sentence_encode
 from world2vec.embeddings.sentences.sif import SIFEncoder
 from world2vec.embeddings.staging import staged_directory
 from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
-
-DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                 "models", "default")
+from world2vec.paths import DEFAULT_MODEL_DIR
 
 
 class Model:

@@ -65,6 +65,12 @@ def test_one_command_builds_a_loadable_model_with_every_component(tmp_path, caps
     # model directories are immutable: a second build needs --replace
     with pytest.raises(SystemExit, match="--replace"):
         main(args)
+    # with it, the new model is swapped in whole; no staging or old copy is left beside it
+    old_manifest = os.stat(os.path.join(out, "manifest.json")).st_ino
+    assert main([*args, "--replace"]) == 0
+    assert os.stat(os.path.join(out, "manifest.json")).st_ino != old_manifest
+    assert load_model(out).dim == 16
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".")]
 
 
 def test_missing_data_package_is_a_clear_error(tmp_path, capsys):

@@ -42,11 +42,12 @@ from world2vec.embeddings.default_model.relation_pairs import (
     plural_pairs,
 )
 from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
-from world2vec.embeddings.model import DEFAULT_MODEL_DIR, Model
+from world2vec.embeddings.model import Model
 from world2vec.embeddings.objects import ObjectEncoder
 from world2vec.embeddings.relations import RelationTransform
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
 from world2vec.embeddings.sentences.sif import SIFEncoder
+from world2vec.embeddings.staging import replace_directory
 from world2vec.embeddings.words.corpus import encode_corpus
 from world2vec.embeddings.words.graph_walks import RelationGraph
 from world2vec.embeddings.words.subword_fill import fit_ngram_vectors
@@ -55,6 +56,7 @@ from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.embeddings.words.word2vec import Word2VecTask
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.trainer import Trainer
+from world2vec.paths import DEFAULT_MODEL_DIR
 
 HELD_OUT_PERCENT = 1.0
 NOTICE = """This model directory was trained by world2vec from two data sets:
@@ -125,6 +127,12 @@ def split_pairs(pairs: list[tuple[str, str]], seed: int,
 
 
 def build(args: argparse.Namespace) -> dict:
+    target = os.path.abspath(args.out)
+    # Refused before the long build, not after it.
+    if os.path.exists(target) and not os.path.isdir(target):
+        raise SystemExit(f"{target} exists and is not a directory")
+    if os.path.isdir(target) and os.listdir(target) and not args.replace:
+        raise SystemExit(f"{target} exists; pass --replace to rebuild it")
     report: dict = {"settings": {k: v for k, v in vars(args).items() if k not in ("out", "work")}}
     work = args.work or tempfile.mkdtemp(prefix="world2vec-build-")
     os.makedirs(work, exist_ok=True)
@@ -214,17 +222,12 @@ def build(args: argparse.Namespace) -> dict:
     report["seconds"] = round(time.time() - t0, 1)
     log(f"quality: {json.dumps(report['quality'])}")
 
-    target = os.path.abspath(args.out)
     extra = {"build.json": report}
     notice = {"NOTICE.txt": NOTICE}
-    if os.path.exists(target) and os.listdir(target):
-        if not args.replace:
-            raise SystemExit(f"{target} exists; pass --replace to rebuild it")
-        staging = target + ".new"
-        shutil.rmtree(staging, ignore_errors=True)
-        model.save(staging, extra_json=extra, extra_text=notice)
-        shutil.rmtree(target)
-        os.rename(staging, target)
+    if args.replace:
+        # The old model stays in place until the new one is complete, then is swapped out.
+        with replace_directory(target) as staging:
+            model.save(staging, extra_json=extra, extra_text=notice)
     else:
         model.save(target, extra_json=extra, extra_text=notice)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
