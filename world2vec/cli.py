@@ -3,8 +3,9 @@
 Each subcommand lives in its own module under ``world2vec.commands`` and
 exposes ``add_arguments(parser)`` and ``run(args) -> int``. This file only wires
 them together, so the parser is built without importing numba, FAISS or Flask
-(``world2vec --help`` stays instant). A command whose module is missing says so
-plainly and exits 2.
+(``world2vec --help`` stays instant). A command raises
+:class:`~world2vec.commands.errors.UsageError` for the caller's mistakes, printed
+here as one line with exit code 2.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from world2vec import __version__
+from world2vec.commands.errors import UsageError  # also importable from here, as before
+
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
 # name -> (module under world2vec.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -27,18 +32,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class UsageError(Exception):
-    """A mistake by the caller: printed as one line, exit code 2."""
-
-
-def _load_command(name: str):
+def _load_command(name: str) -> ModuleType:
     module_name, _ = COMMANDS[name]
-    try:
-        return importlib.import_module(f"world2vec.commands.{module_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"world2vec.commands.{module_name}":
-            return None
-        raise
+    return importlib.import_module(f"world2vec.commands.{module_name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,9 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         module = _load_command(name)
-        if module is not None:
-            adder = getattr(module, f"add_{name}_arguments", None) or module.add_arguments
-            adder(command_parser)
+        adder = getattr(module, f"add_{name}_arguments", None) or module.add_arguments
+        adder(command_parser)
     return parser
 
 
@@ -64,9 +59,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     module = _load_command(args.command)
-    if module is None:
-        print(f"world2vec {args.command}: not built yet in this version.", file=sys.stderr)
-        return 2
     runner = getattr(module, f"run_{args.command}", None) or module.run
     try:
         return int(runner(args) or 0)
@@ -79,8 +71,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Under ``python -m world2vec.cli`` this file is ``__main__``, a second copy of the
-    # module: run the package's copy so commands raising world2vec.cli.UsageError are
-    # caught as usage errors (one line, exit 2) instead of escaping as a traceback.
-    from world2vec.cli import main as _package_main
-    sys.exit(_package_main())
+    sys.exit(main())

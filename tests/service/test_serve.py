@@ -13,7 +13,9 @@ import pytest
 import requests
 from service_server import API_KEY, LAUNCH, start_server, stop_server
 
-from world2vec.embeddings.model import DEFAULT_MODEL_DIR
+from world2vec import cli
+from world2vec.paths import DEFAULT_MODEL_DIR
+from world2vec.service.config import ServiceConfig
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
@@ -25,7 +27,9 @@ def run_serve(*args: str, env: dict | None = None) -> subprocess.CompletedProces
 
 @pytest.mark.parametrize("args,env,message", [
     (("--port", "70000"), {}, "port must be 0..65535"),
-    (("--workers", "0"), {}, "workers"),
+    (("--threads", "0"), {}, "threads must be 1..256"),
+    (("--workers", "0"), {}, "threads must be 1..256"),
+    ((), {"WORLD2VEC_THREADS": "many"}, "WORLD2VEC_THREADS must be an integer"),
     ((), {"WORLD2VEC_PORT": "eighty"}, "WORLD2VEC_PORT must be an integer"),
     ((), {"WORLD2VEC_MAX_BODY_MB": "-1"}, "max body size"),
     ((), {"WORLD2VEC_ACCESS_LOG": "perhaps"}, "WORLD2VEC_ACCESS_LOG must be true or false"),
@@ -36,6 +40,22 @@ def test_bad_configuration_is_one_line_and_exit_2(args, env, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--threads", "--workers"])
+def test_threads_has_the_older_name_workers_as_an_alias(flag):
+    args = cli.build_parser().parse_args(["serve", flag, "3"])
+    assert args.threads == 3
+
+
+@pytest.mark.parametrize("env, threads", [
+    ({"WORLD2VEC_THREADS": "3"}, 3),
+    ({"WORLD2VEC_WORKERS": "5"}, 5),                               # the older name still works
+    ({"WORLD2VEC_THREADS": "3", "WORLD2VEC_WORKERS": "5"}, 3),     # the current name wins
+])
+def test_request_threads_come_from_either_environment_variable(env, threads):
+    assert ServiceConfig.from_sources({}, env).threads == threads
+    assert ServiceConfig.from_sources({"threads": 7}, env).threads == 7   # a flag beats both
 
 
 def test_acknowledged_writes_survive_a_restart_and_a_kill(model_dir, tmp_path):

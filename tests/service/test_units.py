@@ -70,7 +70,7 @@ def test_config_precedence_flags_over_environment_over_defaults():
     default = ServiceConfig.from_sources({}, {})
     assert (default.host, default.port, default.data, default.model) == \
         ("127.0.0.1", 8000, "world2vec-data", None)
-    assert default.workers >= 2 and default.max_body_mb == 32 and default.api_key is None
+    assert default.threads >= 2 and default.max_body_mb == 32 and default.api_key is None
     assert ServiceConfig.from_sources({}, {"WORLD2VEC_API_KEY": ""}).api_key is None
     assert "WORLD2VEC_API_KEY" in env_names() and "WORLD2VEC_WORKERS" in env_names()
 
@@ -109,9 +109,3 @@ def test_metrics_render_prometheus_histograms():
 
 def test_the_service_knows_the_memory_index_kinds():
     assert SERVICE_INDEX_KINDS == INDEX_KINDS
-
-
-def test_serve_finds_the_bundled_model_where_the_embeddings_layer_puts_it():
-    from world2vec.commands import serve
-    from world2vec.embeddings.model import DEFAULT_MODEL_DIR
-    assert serve.DEFAULT_MODEL_DIR == DEFAULT_MODEL_DIR

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from world2vec.commands.errors import UsageError
+
 FORMATS = ("word2vec-text", "word2vec-binary")
 
 
@@ -26,7 +28,6 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from world2vec.cli import UsageError
     from world2vec.embeddings.words.formats import FormatError, read_vectors
 
     if not os.path.isfile(args.file):
@@ -46,7 +47,6 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from world2vec.cli import UsageError
     from world2vec.embeddings.words.formats import write_vectors
     from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
 

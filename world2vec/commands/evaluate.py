@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from world2vec.commands.errors import UsageError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="DIR", help="model directory")
@@ -17,14 +19,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "e.g. questions-words.txt")
     parser.add_argument("--similarity", metavar="FILE", nargs="+", action="extend",
                         help="word pairs with human scores, e.g. wordsim353.tsv")
-    parser.add_argument("--restrict", type=int, default=30_000,
-                        help="answer analogies among the N most frequent words (default 30000)")
+    parser.add_argument("--restrict", type=int, default=30_000, metavar="N",
+                        help="answer analogies among the N most frequent words "
+                             "(default: %(default)s)")
     parser.add_argument("--sections", action="store_true", help="also print each analogy section")
 
 
 def run(args: argparse.Namespace) -> int:
-    from world2vec.cli import UsageError
-
     if not args.analogies and not args.similarity:
         raise UsageError("nothing to evaluate: pass --analogies FILE (e.g. questions-words.txt) "
                          "and/or --similarity FILE ... (e.g. wordsim353.tsv)")

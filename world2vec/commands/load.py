@@ -20,6 +20,8 @@ import sys
 import time
 from typing import Any
 
+from world2vec.commands.errors import UsageError
+
 MAX_ERRORS_SHOWN = 10
 
 
@@ -30,10 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="model directory to encode items given only as text "
                              "(default: the bundled model)")
     parser.add_argument("--batch", type=int, default=500, metavar="N",
-                        help="items per write (one fsync each; default 500)")
+                        help="items per write, one fsync each (default: %(default)s)")
     parser.add_argument("--index", default="auto",
                         choices=["auto", "flat", "hnsw", "ivf", "ivfpq"],
-                        help="index kind of the memory (default auto)")
+                        help="index kind of the memory (default: %(default)s)")
     parser.add_argument("--no-replace", action="store_true",
                         help="refuse ids that are already stored instead of replacing them")
 
@@ -71,8 +73,6 @@ def _parse_batch(lines: list[tuple[int, str]]) -> list[tuple[int, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from world2vec.cli import UsageError
-
     if args.batch < 1:
         raise UsageError("--batch must be at least 1")
     if not os.path.isfile(args.file):

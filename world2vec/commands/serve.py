@@ -6,7 +6,8 @@ each need their own copy of the index and would either fight over the lock or
 serve reads that miss each other's acknowledged writes. One process with N request
 threads keeps one index, one log and one lock; FAISS and numpy release the GIL
 during the heavy part of a search, so the threads still use every core.
-``--workers N`` therefore sets the number of request *threads*.
+``--threads N`` therefore sets the number of request threads; ``--workers N`` is
+kept as an alias because earlier versions named it so.
 
 This module only parses and checks the configuration; Flask, FAISS and the model
 are imported inside the worker, so ``world2vec --help`` stays instant and OpenMP
@@ -17,49 +18,45 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from typing import Any
 
-import world2vec
-from world2vec.cli import UsageError
-
-# world2vec.embeddings.model.DEFAULT_MODEL_DIR, computed here without importing the
-# embeddings layer (numba, numpy) into gunicorn's arbiter before it forks the worker.
-DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(world2vec.__file__)),
-                                 "models", "default")
-
+from world2vec.commands.errors import UsageError
+from world2vec.paths import DEFAULT_MODEL_DIR
+from world2vec.service.config import ConfigError, ServiceConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # Flags default to None so that an unset flag leaves the WORLD2VEC_* variable or
+    # the configuration's own default in force; the help shows the latter.
+    defaults = ServiceConfig()
     parser.add_argument("--host", default=None,
-                        help="address to listen on (default 127.0.0.1; WORLD2VEC_HOST)")
+                        help=f"address to listen on (default: {defaults.host}; WORLD2VEC_HOST)")
     parser.add_argument("--port", type=int, default=None,
-                        help="TCP port (default 8000; WORLD2VEC_PORT)")
+                        help=f"TCP port (default: {defaults.port}; WORLD2VEC_PORT)")
     parser.add_argument("--data", default=None, metavar="DIR",
-                        help="memory data directory (default ./world2vec-data; WORLD2VEC_DATA)")
+                        help=f"memory data directory (default: ./{defaults.data}; WORLD2VEC_DATA)")
     parser.add_argument("--model", default=None, metavar="PATH",
                         help="model directory (default: the bundled model; WORLD2VEC_MODEL)")
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="request threads in the single server process "
-                             "(default 2 x cores; WORLD2VEC_WORKERS)")
+    parser.add_argument("--threads", "--workers", dest="threads", type=int, default=None,
+                        metavar="N",
+                        help="request threads in the single server process; --workers is an "
+                             "alias (default: 2 x cores; WORLD2VEC_THREADS)")
     parser.add_argument("--max-body-mb", type=float, default=None, metavar="MB",
-                        help="largest request body in MiB (default 32; WORLD2VEC_MAX_BODY_MB)")
+                        help=f"largest request body in MiB (default: {defaults.max_body_mb:g}; "
+                             "WORLD2VEC_MAX_BODY_MB)")
     parser.add_argument("--timeout", type=int, default=None, metavar="S",
-                        help="seconds before a stuck worker is restarted (default 120; "
-                             "WORLD2VEC_TIMEOUT)")
+                        help=f"seconds before a stuck worker is restarted "
+                             f"(default: {defaults.timeout}; WORLD2VEC_TIMEOUT)")
     parser.add_argument("--log-level", default=None,
                         choices=["debug", "info", "warning", "error", "critical"],
-                        help="log level (default info; WORLD2VEC_LOG_LEVEL)")
+                        help=f"log level (default: {defaults.log_level}; WORLD2VEC_LOG_LEVEL)")
     parser.add_argument("--access-log", action="store_true", default=None,
                         help="log every request to stderr (WORLD2VEC_ACCESS_LOG)")
 
 
-def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> Any:
+def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> ServiceConfig:
     """The ServiceConfig for these flags over the environment; UsageError if invalid."""
-    from world2vec.service.config import ConfigError, ServiceConfig
-
     flags = {name: getattr(args, name, None) for name in
-             ("host", "port", "data", "model", "workers", "max_body_mb", "timeout",
+             ("host", "port", "data", "model", "threads", "max_body_mb", "timeout",
               "log_level", "access_log")}
     try:
         config = ServiceConfig.from_sources(flags, os.environ if environ is None else environ)
@@ -85,12 +82,3 @@ def run(args: argparse.Namespace) -> int:
     from world2vec.service.server import serve
     return serve(config)
 
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="world2vec serve")
-    add_arguments(parser)
-    try:
-        sys.exit(run(parser.parse_args()))
-    except UsageError as exc:
-        print(f"world2vec serve: error: {exc}", file=sys.stderr)
-        sys.exit(2)

@@ -1,6 +1,6 @@
 """``world2vec train``: word/concept vectors from a corpus (and a relation graph).
 
-Thin wrapper over :func:`world2vec.embeddings.word2vec.train_word_vectors`:
+Thin wrapper over :func:`world2vec.embeddings.words.word2vec.train_word_vectors`:
 argument checking with one-line errors, progress bars, a model directory with
 its training log (``events.jsonl``), and a one-line summary.
 """
@@ -11,6 +11,8 @@ import argparse
 import os
 import tempfile
 import time
+
+from world2vec.commands.errors import UsageError
 
 
 def _positive(kind):
@@ -41,39 +43,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text, one sentence per line (plain or .gz); streamed")
     parser.add_argument("--graph", metavar="FILE",
                         help="relation triples head<TAB>relation<TAB>tail; random walks over "
-                             "them train jointly with the text")
+                             "them train jointly with the text (default: text only)")
     parser.add_argument("--out", required=True, metavar="DIR", help="new model directory")
-    parser.add_argument("--dim", type=pos_int, default=100)
-    parser.add_argument("--epochs", type=pos_int, default=5)
-    parser.add_argument("--window", type=pos_int, default=5)
-    parser.add_argument("--negative", type=pos_int, default=5)
-    parser.add_argument("--min-count", type=pos_int, default=5)
-    parser.add_argument("--max-vocab", type=pos_int, default=None, help="keep the N most frequent words")
+    parser.add_argument("--dim", type=pos_int, default=100,
+                        help="vector dimensions (default: %(default)s)")
+    parser.add_argument("--epochs", type=pos_int, default=5,
+                        help="passes over the corpus (default: %(default)s)")
+    parser.add_argument("--window", type=pos_int, default=5,
+                        help="largest distance between a word and its context (default: %(default)s)")
+    parser.add_argument("--negative", type=pos_int, default=5,
+                        help="negative samples per positive pair (default: %(default)s)")
+    parser.add_argument("--min-count", type=pos_int, default=5,
+                        help="drop words rarer than this (default: %(default)s)")
+    parser.add_argument("--max-vocab", type=pos_int, default=None, metavar="N",
+                        help="keep the N most frequent words (default: no limit)")
     parser.add_argument("--sample", type=_non_negative_float, default=1e-3,
-                        help="frequent-word subsampling threshold (0: off)")
-    parser.add_argument("--threads", type=pos_int, default=None, help="default: all cores")
-    parser.add_argument("--mode", choices=("skipgram", "cbow"), default="skipgram")
-    parser.add_argument("--alpha", type=pos_float, default=0.025, help="initial learning rate")
+                        help="frequent-word subsampling threshold, 0: off (default: %(default)s)")
+    parser.add_argument("--threads", type=pos_int, default=None, metavar="N",
+                        help="training threads (default: all cores)")
+    parser.add_argument("--mode", choices=("skipgram", "cbow"), default="skipgram",
+                        help="training objective (default: %(default)s)")
+    parser.add_argument("--alpha", type=pos_float, default=0.025,
+                        help="initial learning rate (default: %(default)s)")
     parser.add_argument("--no-subwords", dest="subwords", action="store_false",
                         help="no character n-gram vectors (unseen words get none)")
-    parser.add_argument("--buckets", type=pos_int, default=200_000, help="n-gram hash buckets")
-    parser.add_argument("--min-n", type=pos_int, default=3)
-    parser.add_argument("--max-n", type=pos_int, default=6)
+    parser.add_argument("--buckets", type=pos_int, default=200_000,
+                        help="n-gram hash buckets (default: %(default)s)")
+    parser.add_argument("--min-n", type=pos_int, default=3,
+                        help="shortest character n-gram (default: %(default)s)")
+    parser.add_argument("--max-n", type=pos_int, default=6,
+                        help="longest character n-gram (default: %(default)s)")
     parser.add_argument("--phrases", action="store_true",
                         help="join frequent collocations first (new york -> new_york)")
-    parser.add_argument("--walks-per-node", type=pos_int, default=10)
-    parser.add_argument("--walk-length", type=pos_int, default=8)
+    parser.add_argument("--walks-per-node", type=pos_int, default=10,
+                        help="random walks started at each --graph node (default: %(default)s)")
+    parser.add_argument("--walk-length", type=pos_int, default=8,
+                        help="nodes per random walk (default: %(default)s)")
     parser.add_argument("--float16", action="store_true", help="store vectors as float16 (half size)")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1,
+                        help="random seed; the same seed and data give the same model "
+                             "with one thread (default: %(default)s)")
     parser.add_argument("--name", default=None, help="model name (default: the --out folder name)")
     parser.add_argument("--checkpoint-dir", metavar="DIR", default=None,
-                        help="write checkpoints here; rerunning the same command resumes")
+                        help="write checkpoints here; rerunning the same command resumes "
+                             "(default: no checkpoints)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def run(args: argparse.Namespace) -> int:
-    from world2vec.cli import UsageError
-
     if not os.path.isfile(args.corpus):
         raise UsageError(f"corpus file not found: {args.corpus}")
     if args.graph and not os.path.isfile(args.graph):

@@ -37,7 +37,7 @@ class ServiceConfig:
     port: int = 8000
     data: str = "world2vec-data"
     model: str | None = None          # None: the bundled default model
-    workers: int = field(default_factory=default_threads)  # request threads, one process
+    threads: int = field(default_factory=default_threads)  # request threads, one process
     api_key: str | None = None
     max_body_mb: float = 32.0
     max_batch: int = 10_000
@@ -58,8 +58,8 @@ class ServiceConfig:
             raise ConfigError("host must not be empty")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port must be 0..65535, got {self.port}")
-        if not 1 <= self.workers <= 256:
-            raise ConfigError(f"workers (request threads) must be 1..256, got {self.workers}")
+        if not 1 <= self.threads <= 256:
+            raise ConfigError(f"threads must be 1..256, got {self.threads}")
         if not 0 < self.max_body_mb <= 1024:
             raise ConfigError(f"max body size must be in (0, 1024] MiB, got {self.max_body_mb}")
         if not 1 <= self.max_batch <= 1_000_000:
@@ -86,9 +86,10 @@ class ServiceConfig:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            env_name = ENV_PREFIX + f.name.upper()
-            if env_name in environ and environ[env_name] != "":
-                values[f.name] = _parse(f.name, environ[env_name], env_name)
+            for env_name in _env_names_of(f.name):
+                if environ.get(env_name, "") != "":
+                    values[f.name] = _parse(f.name, environ[env_name], env_name)
+                    break
         for name, value in (flags or {}).items():
             if value is not None and name in _FIELD_NAMES:
                 values[name] = value
@@ -99,9 +100,17 @@ class ServiceConfig:
 
 ENV_PREFIX = "WORLD2VEC_"
 _FIELD_NAMES = {f.name for f in fields(ServiceConfig)}
-_INTS = {"port", "workers", "max_batch", "max_k", "max_hops", "timeout"}
+_INTS = {"port", "threads", "max_batch", "max_k", "max_hops", "timeout"}
 _FLOATS = {"max_body_mb"}
 _BOOLS = {"access_log"}
+# Older names still read, after the current one: ``threads`` was ``workers`` (it
+# always counted request threads of the one process, never processes).
+_LEGACY_ENV = {"threads": ["WORLD2VEC_WORKERS"]}
+
+
+def _env_names_of(name: str) -> list[str]:
+    """The variables that set field ``name``, the one that wins first."""
+    return [ENV_PREFIX + name.upper(), *_LEGACY_ENV.get(name, [])]
 
 
 def _parse(name: str, raw: str, source: str) -> Any:
@@ -128,4 +137,4 @@ def _parse(name: str, raw: str, source: str) -> Any:
 
 def env_names() -> list[str]:
     """Every environment variable the service reads (documented in docs/SERVICE.md)."""
-    return [ENV_PREFIX + f.name.upper() for f in fields(ServiceConfig)]
+    return [env_name for f in fields(ServiceConfig) for env_name in _env_names_of(f.name)]

@@ -31,7 +31,7 @@ class _Gunicorn(BaseApplication):
             "bind": f"[{c.host}]:{c.port}" if ":" in c.host else f"{c.host}:{c.port}",
             "workers": 1,
             "worker_class": "gthread",
-            "threads": c.workers,
+            "threads": c.threads,
             "timeout": c.timeout,
             "graceful_timeout": 30,
             "keepalive": 5,
@@ -63,7 +63,7 @@ class _Gunicorn(BaseApplication):
         logging.getLogger("gunicorn.error").info(
             "world2vec: model %s (dim %d), %d items in %s, %d request threads",
             state.model.name, state.dim, len(state.store), self.service_config.data,
-            self.service_config.workers)
+            self.service_config.threads)
         _APPS.append(self.flask_app)
         return self.flask_app
 
