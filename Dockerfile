@@ -11,7 +11,7 @@
 #   curl 'localhost:8000/similar?concept=cat'
 #
 # Settings are WORLD2VEC_* environment variables (docs/SERVICE.md), e.g.
-# -e WORLD2VEC_API_KEY=... -e WORLD2VEC_WORKERS=8.
+# -e WORLD2VEC_API_KEY=... -e WORLD2VEC_THREADS=8.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
