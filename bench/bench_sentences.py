@@ -74,7 +74,7 @@ def tfidf_baseline(model, synsets, gcide, pairs, batch: int = 50) -> dict:
     from scipy import sparse  # bench only
 
     words = model.words
-    index = words._index
+    index = words.key_to_index
     tokenize = words.tokenizer.tokenize
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "corpus.txt")

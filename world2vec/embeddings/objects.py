@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from world2vec.embeddings.sentences.sif import sif_weights
-from world2vec.embeddings.sentences.training import AdamTask, numpy_unit, pad, residual, unit
+from world2vec.embeddings.sentences.training import adam_task, pad, residual, trainable, unit
 from world2vec.embeddings.words.vectors import WordVectors
+from world2vec.engine.linalg import unit_rows
 from world2vec.engine.losses import margin_ranking_loss
 from world2vec.engine.ops import concatenate
 from world2vec.engine.schedules import LinearDecay
@@ -82,19 +83,14 @@ class ObjectEncoder:
         rows: list[int] = []
         rels: list[int] = []
         synthesized: list[np.ndarray] = []
-        index = self.words._index
+        index = self.words.key_to_index
         for feature in features:
             key = self.words.tokenizer.normalize(feature)
             tokens = [key] if key in index else self.words.tokenizer.tokenize(feature)
-            for token in tokens:
-                if token in index:
-                    rows.append(index[token])
-                    rels.append(-1)
-                else:
-                    try:
-                        synthesized.append(self.words.vector(token)[0])
-                    except KeyError:
-                        pass
+            known, synth = self.words.token_rows(tokens)
+            rows += known
+            rels += [-1] * len(known)
+            synthesized += synth
         for relation, target in relations:
             key = self.words.tokenizer.normalize(target)
             if key not in index:
@@ -123,7 +119,7 @@ class ObjectEncoder:
             w_arr = np.array(w, dtype=np.float32)
             x = (w_arr[:, None] * np.vstack(vecs)).sum(axis=0) / w_arr.sum()
             out[i] = x + x @ self.matrix
-        return numpy_unit(out)
+        return unit_rows(out)
 
     # -- training --------------------------------------------------------------------
     def fit(self, objects: Sequence[dict[str, Any]], epochs: int = 5, batch_size: int = 128,
@@ -137,13 +133,14 @@ class ObjectEncoder:
             self.relation_names += new
             self.offsets = np.vstack([self.offsets, np.zeros((len(new), self.words.dim),
                                                              np.float32)])
-        task = _ObjectTask(self, objects, batch_size, negatives, margin, seed)
-        if task.n_examples == 0:
+        examples = _RelatedObjects(self, objects, negatives, margin)
+        if examples.n_examples == 0:
             raise ValueError("no usable objects to train on (need known features and targets)")
+        task = adam_task(examples.tensors, examples.loss, examples.n_examples, batch_size, seed)
         trainer = Trainer(task, epochs=epochs, schedule=LinearDecay(lr, lr / 10), seed=seed,
                           events=events, progress=progress, desc="train objects", unit="objects")
         result = trainer.fit()
-        return {"objects": task.n_examples, "seconds": round(result.seconds, 2),
+        return {"objects": examples.n_examples, "seconds": round(result.seconds, 2),
                 "final_loss": result.loss}
 
     # -- files -----------------------------------------------------------------------
@@ -164,10 +161,13 @@ class ObjectEncoder:
                    np.load(os.path.join(path, "matrix.npy")))
 
 
-class _ObjectTask(AdamTask):
+class _RelatedObjects:
+    """The training examples (an object's parts -> the concepts it relates to) and their
+    ranking loss."""
+
     def __init__(self, encoder: ObjectEncoder, objects: Sequence[dict[str, Any]],
-                 batch_size: int, negatives: int, margin: float, seed: int) -> None:
-        index = encoder.words._index
+                 negatives: int, margin: float) -> None:
+        index = encoder.words.key_to_index
         self.rows: list[list[int]] = []
         self.rels: list[list[int]] = []
         self.positives: list[list[int]] = []
@@ -185,13 +185,11 @@ class _ObjectTask(AdamTask):
                 self.rels.append(rels)
                 self.positives.append(pos)
         self.unit_vectors = np.asarray(encoder.words.normed, dtype=np.float32)
-        self.arrays = {"offsets": encoder.offsets, "log_weights": encoder.log_weights,
-                       "matrix": encoder.matrix}
+        self.tensors = trainable({"offsets": encoder.offsets, "log_weights": encoder.log_weights,
+                                  "matrix": encoder.matrix})
         self.n_examples = len(self.rows)
-        self.batch_size = batch_size
         self.negatives = negatives
         self.margin = margin
-        self._setup(seed)
 
     def loss(self, batch: np.ndarray, rng: np.random.Generator) -> tuple[Tensor, dict]:
         ids, mask = pad([self.rows[i] for i in batch], MAX_PARTS)

@@ -18,14 +18,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from world2vec.embeddings.words.vectors import WordVectors
+from world2vec.engine.linalg import unit_rows
 
 METHODS = ("lstsq", "procrustes")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 class RelationTransform:
@@ -46,7 +42,9 @@ class RelationTransform:
         """Learn the map from row-aligned source and target vectors."""
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-        x, y = _unit(sources), _unit(targets)
+        # float64: the SVD / solve below want the precision
+        x = unit_rows(np.atleast_2d(sources), dtype=np.float64)
+        y = unit_rows(np.atleast_2d(targets), dtype=np.float64)
         if x.shape != y.shape or len(x) < 2:
             raise ValueError("need at least two (source, target) pairs of equal dimension")
         if method == "procrustes":
@@ -73,8 +71,8 @@ class RelationTransform:
     def apply(self, vectors: np.ndarray) -> np.ndarray:
         """Map unit vectors (n, dim) or (dim,) to unit vectors of the same shape."""
         v = np.asarray(vectors, dtype=np.float32)
-        out = _unit(v) @ self.matrix
-        out = _unit(out).astype(np.float32)
+        out = unit_rows(np.atleast_2d(v), dtype=np.float64) @ self.matrix
+        out = unit_rows(out)
         return out[0] if v.ndim == 1 else out
 
     def accuracy(self, words: WordVectors, pairs: Sequence[tuple[str, str]],

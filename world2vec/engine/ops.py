@@ -1,9 +1,14 @@
-"""Operations beyond arithmetic: elementwise math, softmax, indexing, joining,
-embedding lookup and cosine similarity. Each op's backward sits beside its forward.
+"""The operations as functions, and joining several tensors into one.
 
-The functions are attached to :class:`Tensor` as methods at the bottom (``x.exp()``,
-``x.softmax()``, ``x[idx]``, ``W.embed(ids)``) and are also usable as functions
-(``concatenate([a, b])``, ``cosine_similarity(a, b)``).
+Every Tensor method of :class:`~world2vec.engine.tensor_ops.TensorOps` (and the
+embedding lookup of :class:`~world2vec.engine.tensor.Tensor`) has a functional
+form here, ``exp(x)`` for ``x.exp()``, for code that reads better that way;
+arrays are accepted where a Tensor is and taken as constants.
+``concatenate`` and ``stack`` take many tensors, so they are functions only, and
+their backward sits beside their forward here.
+
+This module imports tensor.py, never the other way round: methods come from the
+mixin Tensor inherits, not from functions attached here.
 """
 
 from __future__ import annotations
@@ -13,108 +18,65 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import RowSparse, Tensor, as_tensor
+from .tensor import Tensor, as_tensor
 
 __all__ = ["exp", "log", "sqrt", "tanh", "sigmoid", "log_sigmoid", "relu", "softmax",
            "log_softmax", "getitem", "concatenate", "stack", "embedding", "cosine_similarity"]
 
 
-def _unary(x: Tensor, value: np.ndarray, op: str, local_grad: Any) -> Tensor:
-    """``out = f(x)``; ``local_grad(out_data)`` is df/dx, computed only on backward."""
-    out = Tensor._make(value, (x,), op)
-    if out.requires_grad:
-        out._backward = lambda g: x._accumulate(g * local_grad(value))
-    return out
+def exp(x: Any) -> Tensor:
+    return as_tensor(x).exp()
 
 
-def exp(x: Tensor) -> Tensor:
-    return _unary(x, np.exp(x.data), "exp", lambda o: o)
+def log(x: Any) -> Tensor:
+    return as_tensor(x).log()
 
 
-def log(x: Tensor) -> Tensor:
-    return _unary(x, np.log(x.data), "log", lambda o: 1.0 / x.data)
+def sqrt(x: Any) -> Tensor:
+    return as_tensor(x).sqrt()
 
 
-def sqrt(x: Tensor) -> Tensor:
-    return _unary(x, np.sqrt(x.data), "sqrt", lambda o: 0.5 / o)
+def tanh(x: Any) -> Tensor:
+    return as_tensor(x).tanh()
 
 
-def tanh(x: Tensor) -> Tensor:
-    return _unary(x, np.tanh(x.data), "tanh", lambda o: 1.0 - o * o)
+def sigmoid(x: Any) -> Tensor:
+    return as_tensor(x).sigmoid()
 
 
-def _stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    # exp of a negative number only: no overflow for large |z|
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return _unary(x, _stable_sigmoid(x.data), "sigmoid", lambda o: o * (1.0 - o))
-
-
-def log_sigmoid(x: Tensor) -> Tensor:
+def log_sigmoid(x: Any) -> Tensor:
     """log(sigmoid(x)) without overflow or log(0): the logistic loss building block."""
-    z = x.data
-    value = (np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))).astype(z.dtype, copy=False)
-    return _unary(x, value, "log_sigmoid", lambda o: _stable_sigmoid(-z))
+    return as_tensor(x).log_sigmoid()
 
 
-def relu(x: Tensor) -> Tensor:
-    return _unary(x, np.maximum(x.data, 0), "relu", lambda o: (x.data > 0).astype(o.dtype))
+def relu(x: Any) -> Tensor:
+    return as_tensor(x).relu()
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
+def softmax(x: Any, axis: int = -1) -> Tensor:
     """Numerically stable softmax (the row maximum is subtracted first)."""
-    shifted = x.data - x.data.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    s = e / e.sum(axis=axis, keepdims=True)
-    out = Tensor._make(s, (x,), "softmax")
-
-    def _backward(g: np.ndarray) -> None:
-        x._accumulate(s * (g - (g * s).sum(axis=axis, keepdims=True)))
-
-    if out.requires_grad:
-        out._backward = _backward
-    return out
+    return as_tensor(x).softmax(axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """Stable log-softmax: x - max - log(sum(exp(x - max)))."""
-    shifted = x.data - x.data.max(axis=axis, keepdims=True)
-    value = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-    out = Tensor._make(value, (x,), "log_softmax")
-
-    def _backward(g: np.ndarray) -> None:
-        x._accumulate(g - np.exp(value) * g.sum(axis=axis, keepdims=True))
-
-    if out.requires_grad:
-        out._backward = _backward
-    return out
+    return as_tensor(x).log_softmax(axis)
 
 
-def _plain_index(index: Any) -> Any:
-    if isinstance(index, Tensor):
-        return index.data.astype(np.int64)
-    if isinstance(index, tuple):
-        return tuple(_plain_index(i) for i in index)
-    return index
+def getitem(x: Any, index: Any) -> Tensor:
+    """``x[index]`` with numpy indexing; see :meth:`TensorOps.__getitem__`."""
+    return as_tensor(x)[index]
 
 
-def getitem(x: Tensor, index: Any) -> Tensor:
-    """numpy indexing (slices, integers, integer arrays, masks); the gradient adds back
-    into the selected places, counting a position as often as it was gathered."""
-    index = _plain_index(index)
-    out = Tensor._make(x.data[index], (x,), "getitem")
+def embedding(weight: Tensor, ids: Any) -> Tensor:
+    """Rows ``weight[ids]`` with a row-sparse gradient; see :meth:`Tensor.embed`."""
+    return weight.embed(ids)
 
-    def _backward(g: np.ndarray) -> None:
-        grad = np.zeros_like(x.data)
-        np.add.at(grad, index, g)
-        x._accumulate(grad)
 
-    if out.requires_grad:
-        out._backward = _backward
-    return out
+def cosine_similarity(a: Any, b: Any, axis: int = -1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between ``a`` and ``b`` along ``axis`` (broadcasting);
+    ``eps`` keeps a zero vector finite."""
+    return as_tensor(a).cosine_similarity(as_tensor(b), axis=axis, eps=eps)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -136,61 +98,10 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis."""
+    """Join same-shaped tensors along a new axis (each gains an axis of length 1,
+    then they are concatenated, so the gradient is concatenate's)."""
     parts = [as_tensor(t) for t in tensors]
     if not parts:
         raise ValueError("stack needs at least one tensor")
     return concatenate([p.reshape((*p.shape[:axis % (p.ndim + 1)], 1,
                                    *p.shape[axis % (p.ndim + 1):])) for p in parts], axis=axis)
-
-
-def embedding(weight: Tensor, ids: Any) -> Tensor:
-    """Rows ``weight[ids]`` for integer ``ids`` of any shape -> shape ``(*ids.shape, dim)``.
-
-    The gradient reaching ``weight`` is a :class:`RowSparse` holding only the looked-up
-    rows, so optimizers touch only those rows of a large vocabulary matrix.
-    """
-    if weight.ndim != 2:
-        raise ValueError(f"embedding weight must be 2-D (rows, dim), got shape {weight.shape}")
-    idx = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
-    if idx.dtype.kind not in "iu":
-        if idx.size and not np.all(np.mod(idx, 1) == 0):
-            raise TypeError("embedding ids must be integers")
-        idx = idx.astype(np.int64)
-    if idx.size and (idx.min() < -weight.shape[0] or idx.max() >= weight.shape[0]):
-        raise IndexError(f"embedding id out of range for {weight.shape[0]} rows")
-    idx = np.where(idx < 0, idx + weight.shape[0], idx)
-    out = Tensor._make(weight.data[idx], (weight,), "embedding")
-
-    def _backward(g: np.ndarray) -> None:
-        weight._accumulate(RowSparse(idx.ravel(), g.reshape(-1, weight.shape[1]), weight.shape))
-
-    if out.requires_grad:
-        out._backward = _backward
-    return out
-
-
-def cosine_similarity(a: Any, b: Any, axis: int = -1, eps: float = 1e-8) -> Tensor:
-    """Cosine of the angle between ``a`` and ``b`` along ``axis`` (broadcasting).
-
-    Built from differentiable pieces; ``eps`` keeps a zero vector finite.
-    """
-    a, b = as_tensor(a), as_tensor(b)
-    dot = (a * b).sum(axis=axis)
-    norms = ((a * a).sum(axis=axis) * (b * b).sum(axis=axis) + eps * eps) ** 0.5
-    return dot / norms
-
-
-# -- attach as methods --------------------------------------------------------
-Tensor.exp = exp  # type: ignore[attr-defined]
-Tensor.log = log  # type: ignore[attr-defined]
-Tensor.sqrt = sqrt  # type: ignore[attr-defined]
-Tensor.tanh = tanh  # type: ignore[attr-defined]
-Tensor.sigmoid = sigmoid  # type: ignore[attr-defined]
-Tensor.log_sigmoid = log_sigmoid  # type: ignore[attr-defined]
-Tensor.relu = relu  # type: ignore[attr-defined]
-Tensor.softmax = softmax  # type: ignore[attr-defined]
-Tensor.log_softmax = log_softmax  # type: ignore[attr-defined]
-Tensor.__getitem__ = getitem  # type: ignore[attr-defined]
-Tensor.embed = embedding  # type: ignore[attr-defined]
-Tensor.cosine_similarity = cosine_similarity  # type: ignore[attr-defined]

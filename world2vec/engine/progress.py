@@ -81,9 +81,6 @@ class Progress:
             self._last_draw = now
             self._draw(end="\r")
 
-    def set_postfix(self, **postfix: object) -> None:
-        self.postfix.update(postfix)
-
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.start

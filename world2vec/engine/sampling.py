@@ -3,7 +3,7 @@
 Kept apart from ``sgns.py`` (which re-exports :func:`alias_table` and
 :func:`keep_probabilities`) so the kernel module holds only the kernel. Both
 tables are uint32 thresholds compared with a uniform 32-bit draw, so the kernel
-needs no floating-point random numbers; ``_prefetch`` is a numba intrinsic the
+needs no floating-point random numbers; ``prefetch`` is a numba intrinsic the
 kernel inlines (it must be importable by ``sgns.py``'s cache=True functions).
 """
 
@@ -60,7 +60,7 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
 
 
 @intrinsic
-def _prefetch(typingctx, matrix, row, col):
+def prefetch(typingctx, matrix, row, col):
     """Hint the CPU to fetch the cache line of ``matrix[row, col]`` for writing.
 
     Why: a negative's output row is a random, usually cache-missing read;

@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit, prange
 
 # Re-exported: bench/ and tests import these from here.
-from world2vec.engine.sampling import _prefetch, alias_table, keep_probabilities  # noqa: F401
+from world2vec.engine.sampling import alias_table, keep_probabilities, prefetch  # noqa: F401
 
 EXP_TABLE_SIZE = 1024
 MAX_EXP = 6.0
@@ -114,8 +114,8 @@ def _ns_update(h, syn1, target, negative, lr, neu1e, state,
             targets[k] = t
             k += 1
             for j in range(0, dim, 16):
-                _prefetch(syn1, t, j)
-            _prefetch(syn1, t, dim - 1)
+                prefetch(syn1, t, j)
+            prefetch(syn1, t, dim - 1)
     loss = 0.0
     for d in range(k):
         row = syn1[targets[d]]

@@ -18,7 +18,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -60,9 +60,6 @@ class FitResult:
     seconds: float
     loss: float
     resumed_step: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _positive_int(name: str, value: int, allow_zero: bool = False) -> int:

@@ -54,3 +54,23 @@ def test_suggest_offers_close_spellings(wv):
     assert wv.suggest("quen")[0] == "queen"
     assert "apples" in wv.suggest("aples")
     assert wv.suggest("zzzz") == []
+
+
+def test_key_to_index_is_the_exact_spelling_row_map(wv):
+    assert wv.key_to_index["queen"] == wv.words.index("queen") == wv.index("Queen")
+    assert "Queen" not in wv.key_to_index          # exact keys; index() also normalizes
+    assert len(wv.key_to_index) == len(wv)
+
+
+def test_token_rows_gives_rows_for_known_tokens_and_synthesizes_the_rest():
+    words = ["cat", "dog", "catnip"]
+    vectors = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    ngrams = np.random.default_rng(1).normal(size=(50, 4)).astype(np.float32)
+    with_subwords = WordVectors(words, vectors, ngrams=ngrams)
+    rows, synthesized = with_subwords.token_rows(["dog", "catbird", "cat", "dogma"])
+    assert rows == [1, 0]
+    assert len(synthesized) == 2
+    for token, vec in zip(["catbird", "dogma"], synthesized):
+        np.testing.assert_array_equal(vec, with_subwords.vector(token)[0])
+    plain = WordVectors(words, vectors)               # no n-grams: unseen tokens are skipped
+    assert plain.token_rows(["catbird", "catnip", "dog"]) == ([2, 1], [])

@@ -54,6 +54,7 @@ from world2vec.embeddings.words.subword_fill import fit_ngram_vectors
 from world2vec.embeddings.words.tokenizer import Tokenizer
 from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.embeddings.words.word2vec import Word2VecTask
+from world2vec.engine.linalg import unit_rows
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.trainer import Trainer
 from world2vec.paths import DEFAULT_MODEL_DIR
@@ -275,16 +276,12 @@ def train_vectors(corpus_path: str, graph_path: str, args: argparse.Namespace,
                          "words_per_second": round(result.work / max(result.seconds, 1e-9))})
         vectors = task.syn0[:len(vocab)].copy()
         if args.context_weight:
-            vectors = _unit_rows(vectors) + args.context_weight * _unit_rows(task.syn1)
+            vectors = unit_rows(vectors) + args.context_weight * unit_rows(task.syn1)
     finally:
         encoded.close()
     return WordVectors(vocab.words, vectors.astype(np.float32), vocab.counts,
                        name="world2vec-default", settings=settings, tokenizer=tokenizer,
                        events_path=events)
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def quality(wv: WordVectors, data_dir: str) -> dict:

@@ -35,11 +35,6 @@ class SentenceEncoder(Protocol):
     def save(self, path: str) -> None: ...
 
 
-def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.maximum(norms, _EPS)).astype(np.float32)
-
-
 class BagOfWords:
     """Turns texts into token-index lists and weighted averages of unit word vectors.
 
@@ -56,19 +51,7 @@ class BagOfWords:
         """Vocabulary rows of the text's tokens, and vectors synthesized for unseen ones."""
         if not isinstance(text, str):
             raise TypeError(f"texts must be strings, got {type(text).__name__}")
-        ids: list[int] = []
-        synthesized: list[np.ndarray] = []
-        for token in self.words.tokenizer.tokenize(text):
-            i = self.words._index.get(token)
-            if i is not None:
-                ids.append(i)
-                continue
-            try:
-                vec, _ = self.words.vector(token)
-            except KeyError:
-                continue
-            synthesized.append(vec)
-        return ids, synthesized
+        return self.words.token_rows(self.words.tokenizer.tokenize(text))
 
     def average(self, texts: Sequence[str]) -> np.ndarray:
         """Weighted mean of unit word vectors per text (rows not normalized)."""

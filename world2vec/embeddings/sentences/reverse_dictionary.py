@@ -27,12 +27,12 @@ from world2vec.embeddings.sentences.base import (
     EmptyTextError,
     read_config,
     register_encoder,
-    unit_rows,
     write_config,
 )
 from world2vec.embeddings.sentences.sif import sif_weights
-from world2vec.embeddings.sentences.training import AdamTask, numpy_unit, pad, residual, unit, weighted_bag
+from world2vec.embeddings.sentences.training import adam_task, pad, residual, trainable, unit, weighted_bag
 from world2vec.embeddings.words.vectors import WordVectors
+from world2vec.engine.linalg import unit_rows
 from world2vec.engine.losses import softmax_cross_entropy
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.tensor import Tensor
@@ -80,15 +80,16 @@ class ReverseDictionaryEncoder:
             events: str | None = None, progress: bool | None = True) -> dict:
         """Train on ``(definition, headword)`` pairs; pairs with an unknown headword or no
         known definition word are skipped. Returns the trainer's summary."""
-        task = _ReverseDictionaryTask(self, pairs, batch_size, negatives, scale, seed)
-        if task.n_examples == 0:
+        examples = _DefinitionPairs(self, pairs, negatives, scale)
+        if examples.n_examples == 0:
             raise ValueError("no usable (definition, headword) pairs to train on")
+        task = adam_task(examples.tensors, examples.loss, examples.n_examples, batch_size, seed)
         trainer = Trainer(task, epochs=epochs, schedule=LinearDecay(lr, lr / 10), seed=seed,
                           events=events, progress=progress, desc="train reverse dictionary",
                           unit="definitions")
         result = trainer.fit()
         self._bag = None
-        return {"pairs": task.n_examples, "epochs": epochs, "seconds": round(result.seconds, 2),
+        return {"pairs": examples.n_examples, "epochs": epochs, "seconds": round(result.seconds, 2),
                 "final_loss": result.loss}
 
     # -- files -----------------------------------------------------------------------
@@ -105,11 +106,13 @@ class ReverseDictionaryEncoder:
         return enc
 
 
-class _ReverseDictionaryTask(AdamTask):
+class _DefinitionPairs:
+    """The training examples (definition word rows -> headword row) and their loss."""
+
     def __init__(self, encoder: ReverseDictionaryEncoder, pairs: Sequence[tuple[str, str]],
-                 batch_size: int, negatives: int, scale: float, seed: int) -> None:
+                 negatives: int, scale: float) -> None:
         words = encoder.words
-        index = words._index
+        index = words.key_to_index
         tokenize = words.tokenizer.tokenize
         self.inputs: list[list[int]] = []
         targets: list[int] = []
@@ -123,13 +126,10 @@ class _ReverseDictionaryTask(AdamTask):
                 targets.append(target)
         self.targets = np.array(targets, dtype=np.int64)
         self.unit_vectors = np.asarray(words.normed, dtype=np.float32)
-        self.encoder = encoder
-        self.arrays = {"log_weights": encoder.log_weights, "matrix": encoder.matrix}
+        self.tensors = trainable({"log_weights": encoder.log_weights, "matrix": encoder.matrix})
         self.n_examples = len(self.targets)
-        self.batch_size = batch_size
         self.negatives = min(negatives, len(words))
         self.scale = scale
-        self._setup(seed)
 
     def loss(self, batch: np.ndarray, rng: np.random.Generator) -> tuple[Tensor, dict]:
         ids, mask = pad([self.inputs[i] for i in batch], MAX_TOKENS)
@@ -168,7 +168,7 @@ def rank_headwords(encode, words: WordVectors, pairs: Sequence[tuple[str, str]],
             heads.append(words.index(head))
         if not rows:
             continue
-        scores = numpy_unit(np.vstack(rows)) @ normed.T
+        scores = unit_rows(np.vstack(rows)) @ normed.T
         true = scores[np.arange(len(heads)), heads]
         ranks.extend((scores > true[:, None]).sum(axis=1).tolist())
     r = np.array(ranks)

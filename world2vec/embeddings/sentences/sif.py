@@ -18,10 +18,10 @@ from world2vec.embeddings.sentences.base import (
     BagOfWords,
     read_config,
     register_encoder,
-    unit_rows,
     write_config,
 )
 from world2vec.embeddings.words.vectors import WordVectors
+from world2vec.engine.linalg import unit_rows
 
 
 def sif_weights(counts: np.ndarray, a: float = 1e-3) -> tuple[np.ndarray, float]:

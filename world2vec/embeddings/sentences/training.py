@@ -3,8 +3,9 @@
 Why here: both encoders compose a vector from a weighted bag of frozen unit word
 vectors, refine it with a residual linear map, and are trained by the engine's
 :class:`~world2vec.engine.trainer.Trainer` through the Task protocol with Adam on
-Tensor autodiff. The padding, the differentiable weighted bag and the Task
-plumbing (epochs shuffled by seed, learning rate from the trainer's schedule) are
+Tensor autodiff. The padding, the differentiable weighted bag and the Task set-up
+(the engine's :class:`~world2vec.engine.tasks.TensorTask` over shuffled examples,
+Adam, learning rate from the trainer's schedule, optimizer state checkpointed) are
 written once.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from world2vec.engine.optim import Adam
+from world2vec.engine.tasks import BatchLossFn, TensorTask
 from world2vec.engine.tensor import Tensor
 
 _EPS = 1e-8
@@ -51,54 +53,17 @@ def residual(x: Tensor, matrix: Tensor) -> Tensor:
 
 
 def unit(x: Tensor) -> Tensor:
+    """Rows of ``x`` scaled to length 1, differentiably (numpy rows: engine.linalg.unit_rows)."""
     return x / (((x * x).sum(axis=-1, keepdims=True)) + _EPS) ** 0.5
 
 
-def numpy_unit(x: np.ndarray) -> np.ndarray:
-    return (x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+def trainable(arrays: dict[str, np.ndarray]) -> dict[str, Tensor]:
+    """Tensors over the encoder's own float32 arrays (no copy: training updates them)."""
+    return {name: Tensor(value, requires_grad=True, name=name) for name, value in arrays.items()}
 
 
-class AdamTask:
-    """Task protocol plumbing over named numpy parameters updated by the engine's Adam.
-
-    Subclasses set ``self.arrays`` (name -> float32 array), ``self.n_examples``,
-    ``self.batch_size`` and implement ``loss(batch_indices, rng) -> (Tensor, dict)``.
-    """
-
-    arrays: dict[str, np.ndarray]
-    n_examples: int
-    batch_size: int
-
-    def _setup(self, seed: int) -> None:
-        self.tensors = {k: Tensor(v, requires_grad=True, name=k) for k, v in self.arrays.items()}
-        self.optimizer = Adam(self.tensors, lr=1e-3)
-        self.seed = seed
-        self._order_epoch = -1
-        self._order = np.arange(self.n_examples)
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        return self.arrays
-
-    def num_batches(self) -> int:
-        return max(1, -(-self.n_examples // self.batch_size))
-
-    def batch_work(self, index: int) -> int:
-        return min(self.batch_size, self.n_examples - index * self.batch_size)
-
-    def _batch(self, epoch: int, index: int) -> np.ndarray:
-        if epoch != self._order_epoch:
-            self._order = np.random.default_rng((self.seed, epoch)).permutation(self.n_examples)
-            self._order_epoch = epoch
-        return self._order[index * self.batch_size:(index + 1) * self.batch_size]
-
-    def train_batch(self, epoch: int, index: int, lr_start: float, lr_end: float,
-                    seed: int) -> dict[str, float]:
-        batch = self._batch(epoch, index)
-        self.optimizer.zero_grad()
-        loss, extra = self.loss(batch, np.random.default_rng(seed))
-        loss.backward()
-        self.optimizer.step(lr=(lr_start + lr_end) / 2)
-        return {"loss": float(loss.item()), "examples": float(len(batch)), **extra}
-
-    def loss(self, batch: np.ndarray, rng: np.random.Generator) -> tuple[Tensor, dict]:
-        raise NotImplementedError
+def adam_task(parameters: dict[str, Tensor], batch_loss: BatchLossFn, n_examples: int,
+              batch_size: int, seed: int) -> TensorTask:
+    """The encoders' training task: Adam over shuffled mini-batches of examples, with the
+    rate from the trainer's schedule (the engine's one Tensor-model adapter)."""
+    return TensorTask.over_examples(Adam(parameters), batch_loss, n_examples, batch_size, seed)

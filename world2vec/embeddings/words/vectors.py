@@ -33,6 +33,7 @@ from world2vec.embeddings.staging import staged_directory
 from world2vec.embeddings.words.subword_neighbours import LazyNeighbourIndex
 from world2vec.embeddings.words.subwords import word_ngram_buckets
 from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.engine.linalg import unit_rows
 
 FORMAT_VERSION = 1
 _EPS = 1e-12
@@ -40,15 +41,6 @@ _EPS = 1e-12
 
 class ModelFormatError(ValueError):
     """A model directory that is missing, incomplete or inconsistent."""
-
-
-def _unit_rows(matrix: np.ndarray, block: int = 65536) -> np.ndarray:
-    out = np.empty(matrix.shape, dtype=np.float32)
-    for a in range(0, len(matrix), block):
-        part = np.asarray(matrix[a:a + block], dtype=np.float32)
-        norms = np.linalg.norm(part, axis=1, keepdims=True)
-        out[a:a + block] = part / np.maximum(norms, _EPS)
-    return out
 
 
 class WordVectors:
@@ -72,7 +64,8 @@ class WordVectors:
         self.settings = dict(settings or {})
         self.tokenizer = tokenizer or Tokenizer()
         self.events_path = events_path
-        self._index = {w: i for i, w in enumerate(self.words)}
+        #: token -> row, exact spelling (gensim's KeyedVectors name); read-only by contract
+        self.key_to_index: dict[str, int] = {w: i for i, w in enumerate(self.words)}
         self._normed: np.ndarray | None = None
         self._trigrams: dict[str, np.ndarray] | None = None
         self._spelling_neighbours = LazyNeighbourIndex(self.words, self.min_n, self.max_n)
@@ -89,9 +82,9 @@ class WordVectors:
         return isinstance(word, str) and self._lookup(word) is not None
 
     def _lookup(self, word: str) -> int | None:
-        i = self._index.get(word)
+        i = self.key_to_index.get(word)
         if i is None:
-            i = self._index.get(self.tokenizer.normalize(word))
+            i = self.key_to_index.get(self.tokenizer.normalize(word))
         return i
 
     def index(self, word: str) -> int:
@@ -101,11 +94,32 @@ class WordVectors:
             raise KeyError(word)
         return i
 
+    def token_rows(self, tokens: Iterable[str]) -> tuple[list[int], list[np.ndarray]]:
+        """Rows of the known ``tokens`` (exact spelling, in order), and unit vectors
+        synthesized from subwords for the others (see :meth:`vector`), in order; a token
+        nothing can be built for is skipped.
+
+        Why: every encoder turns tokens into "vocabulary rows to gather plus a few
+        synthesized vectors"; known words stay rows so callers can weight them by row.
+        """
+        rows: list[int] = []
+        synthesized: list[np.ndarray] = []
+        for token in tokens:
+            i = self.key_to_index.get(token)
+            if i is not None:
+                rows.append(i)
+                continue
+            try:
+                synthesized.append(self.vector(token)[0])
+            except KeyError:
+                pass
+        return rows, synthesized
+
     @property
     def normed(self) -> np.ndarray:
         """Unit-length rows (float32), computed on first use."""
         if self._normed is None:
-            self._normed = _unit_rows(self.vectors)
+            self._normed = unit_rows(self.vectors)
         return self._normed
 
     def vector(self, word: str) -> tuple[np.ndarray, bool]:

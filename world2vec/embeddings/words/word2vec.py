@@ -47,6 +47,7 @@ from world2vec.embeddings.words.tokenizer import Tokenizer
 from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.embeddings.words.vocab import Vocab
 from world2vec.engine import sgns
+from world2vec.engine.linalg import unit_rows
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.trainer import Trainer
 
@@ -107,10 +108,6 @@ class Word2VecTask:
             return self.syn0[:n].copy()
         sums = np.add.reduceat(self.syn0[self.sub_idx], self.sub_ptr[:-1], axis=0)
         return (sums / np.diff(self.sub_ptr)[:, None]).astype(np.float32)
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def _check(name: str, value, low, high=None) -> None:
@@ -194,7 +191,7 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
                          "words_per_second": round(result.work / max(result.seconds, 1e-9))})
         final = task.word_vectors()
         if vectors == "input+context":
-            final = _unit_rows(final) + _unit_rows(task.syn1)
+            final = unit_rows(final) + unit_rows(task.syn1)
         ngrams = task.syn0[len(vocab):].copy() if subwords else None
     finally:
         encoded.close()
