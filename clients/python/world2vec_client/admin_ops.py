@@ -24,7 +24,9 @@ C = TypeVar("C")
 
 
 class AdminOps(Generic[C]):
-    """Collections, snapshots, relations, models and jobs (``C``: the client's collection type)."""
+    """Collections, snapshots, relations, models and jobs (``C``: the client's collection
+    type). On an ``AsyncClient`` every method but ``collection`` returns an awaitable of
+    the result named here."""
 
     def _run(self, call: Call[T]) -> T:
         raise NotImplementedError

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import httpx
 
-from world2vec_client import __version__
 from world2vec_client.admin_ops import AdminOps
 from world2vec_client.async_transport import AsyncTransport
 from world2vec_client.batch import BatchReport, add_in_batches_async, plan_batches
@@ -104,8 +103,7 @@ class AsyncClient(ServiceOps, AdminOps[AsyncCollection], _AwaitedMemory):
         self._sleep = sleep or asyncio.sleep
         self._t = AsyncTransport(url, api_key=api_key, timeout=timeout, fmt=format,
                                  retry=RetryPolicy(retries, backoff, backoff_max),
-                                 session=session, sleep=self._sleep,
-                                 user_agent=f"world2vec-client/{__version__}")
+                                 session=session, sleep=self._sleep)
 
     @property
     def url(self) -> str:
@@ -125,9 +123,9 @@ class AsyncClient(ServiceOps, AdminOps[AsyncCollection], _AwaitedMemory):
         """The collection ``name``, without a request (not awaited)."""
         return AsyncCollection(self, name)
 
-    async def wait(self, job: str | Job, timeout: float = 600.0, poll: float = 1.0) -> Job:
+    async def wait(self, job_id: str | Job, timeout: float = 600.0, poll: float = 1.0) -> Job:
         """Poll a job until it is done, as ``Client.wait``, sleeping without blocking."""
-        job_id = job.id if isinstance(job, Job) else job
+        job_id = job_id.id if isinstance(job_id, Job) else job_id
         deadline = time.monotonic() + timeout
         while True:
             state = await self.job(job_id)  # type: ignore[misc]

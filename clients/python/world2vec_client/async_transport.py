@@ -26,7 +26,7 @@ from world2vec_client.retry import (
     parsed,
     timed_out,
 )
-from world2vec_client.wire import FORMATS, base_headers, encode_body
+from world2vec_client.wire import FORMATS, base_headers, default_user_agent, encode_body
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ class AsyncTransport:
                  timeout: float | tuple[float, float] = 10, fmt: str = "json",
                  retry: RetryPolicy | None = None, session: httpx.AsyncClient | None = None,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-                 user_agent: str = "world2vec-client") -> None:
+                 user_agent: str | None = None) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"url must start with http:// or https://, got {base_url!r}")
         if fmt not in FORMATS:
@@ -60,7 +60,7 @@ class AsyncTransport:
         self._httpx_timeout = _timeout(timeout)
         self._sleep = sleep
         self._rng = random.Random()
-        self._headers = base_headers(fmt, api_key, user_agent)
+        self._headers = base_headers(fmt, api_key, user_agent or default_user_agent())
 
     async def run(self, call: Call[T]) -> T:
         """Send ``call`` (resending as :mod:`~world2vec_client.retry` allows), return its result."""

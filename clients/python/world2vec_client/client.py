@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from world2vec_client import __version__
 from world2vec_client.admin_ops import AdminOps
 from world2vec_client.batch import BatchReport, add_in_batches, plan_batches
 from world2vec_client.calls import Call
@@ -106,7 +105,7 @@ class Client(ServiceOps, AdminOps[Collection], _BlockingMemory):
         self._sleep = sleep or time.sleep
         self._t = Transport(url, api_key=api_key, timeout=timeout, fmt=format,
                             retry=RetryPolicy(retries, backoff, backoff_max), session=session,
-                            sleep=self._sleep, user_agent=f"world2vec-client/{__version__}")
+                            sleep=self._sleep)
 
     @property
     def url(self) -> str:
@@ -126,10 +125,10 @@ class Client(ServiceOps, AdminOps[Collection], _BlockingMemory):
         """The collection ``name``, without a request (it is checked when first used)."""
         return Collection(self, name)
 
-    def wait(self, job: str | Job, timeout: float = 600.0, poll: float = 1.0) -> Job:
+    def wait(self, job_id: str | Job, timeout: float = 600.0, poll: float = 1.0) -> Job:
         """Poll a job until it is done and return its final state; :class:`JobFailed` if it
         failed, :class:`JobTimeout` if it is still going after ``timeout`` seconds."""
-        job_id = job.id if isinstance(job, Job) else job
+        job_id = job_id.id if isinstance(job_id, Job) else job_id
         deadline = time.monotonic() + timeout
         while True:
             state = self.job(job_id)

@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 class ServiceOps:
     """Model queries (similar, compose, analogy, transform, encode, filter), relations,
-    health, metrics and the OpenAPI document."""
+    health, metrics and the OpenAPI document. On an ``AsyncClient`` every method returns
+    an awaitable of the result named here."""
 
     def _run(self, call: Call[T]) -> T:
         raise NotImplementedError

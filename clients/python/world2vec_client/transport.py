@@ -28,7 +28,7 @@ from world2vec_client.retry import (
     parsed,
     timed_out,
 )
-from world2vec_client.wire import FORMATS, base_headers, encode_body
+from world2vec_client.wire import FORMATS, base_headers, default_user_agent, encode_body
 
 T = TypeVar("T")
 CHUNK = 1 << 16
@@ -54,7 +54,7 @@ class Transport:
     def __init__(self, base_url: str, *, api_key: str | None = None,
                  timeout: float | tuple[float, float] = 10, fmt: str = "json",
                  retry: RetryPolicy | None = None, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep, user_agent: str = "world2vec-client"
+                 sleep: Callable[[float], None] = time.sleep, user_agent: str | None = None
                  ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"url must start with http:// or https://, got {base_url!r}")
@@ -68,7 +68,7 @@ class Transport:
         self._session = session or requests.Session()
         self._sleep = sleep
         self._rng = random.Random()
-        self._headers = base_headers(fmt, api_key, user_agent)
+        self._headers = base_headers(fmt, api_key, user_agent or default_user_agent())
 
     def run(self, call: Call[T]) -> T:
         """Send ``call`` (resending as :mod:`~world2vec_client.retry` allows), return its result."""

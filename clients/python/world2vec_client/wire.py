@@ -23,6 +23,12 @@ MSGPACK = "application/msgpack"
 FORMATS = ("json", "msgpack")
 
 
+def default_user_agent() -> str:
+    """``world2vec-client/<version>``, so a server's logs say which client sent what."""
+    from world2vec_client import __version__  # here, not at the top: the package imports us
+    return f"world2vec-client/{__version__}"
+
+
 def base_headers(fmt: str, api_key: str | None, user_agent: str) -> dict[str, str]:
     """Headers every request carries: who we are, what we read, the key if any."""
     headers = {"User-Agent": user_agent,
