@@ -44,6 +44,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False  # close the connection without answering (a crash mid-request)
+    cut_after: int | None = None  # send only this many bytes of the body, then hang up
 
     def encoded(self) -> bytes:
         if self.body is None:
@@ -91,11 +92,15 @@ class FakeServer:
                     for k, v in reply.headers.items():
                         self.send_header(k, v)
                     self.end_headers()
+                    if reply.cut_after is not None:
+                        self.wfile.write(data[:reply.cut_after])
+                        self.close_connection = True
+                        return
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            do_GET = do_POST = do_DELETE = do_PUT = _handle
+            do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -1,5 +1,6 @@
-"""Fixtures for the client tests: a fake server (client_fake.py), a recorded sleep, a
-port nobody listens on. Behaviour against the real service is in test_client_live.py."""
+"""Fixtures for the client tests: a fake server (client_fake.py) and a stateful fake
+service on it (client_fake_service.py), a recorded sleep, a port nobody listens on.
+Behaviour against the real service is in test_client_live*.py."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import socket
 
 import pytest
 from client_fake import FakeServer
+from client_fake_service import FakeService
 from client_live_server import run_live_server
 
 
@@ -15,6 +17,14 @@ def fake():
     server = FakeServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def service(fake) -> FakeService:
+    """The fake server answering as a stateful service (client_fake_service.py)."""
+    svc = FakeService()
+    fake.handler = svc
+    return svc
 
 
 @pytest.fixture

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+
 import numpy as np
 import pytest
 from client_fake import Reply, problem
 
-from world2vec_client import Answer, Client, DecodeError, FilterDecision, Hit, Hits, Item, NotFound
+from world2vec_client import (
+    Answer,
+    Client,
+    Collection,
+    DecodeError,
+    FilterDecision,
+    Hit,
+    Hits,
+    Item,
+    NotFound,
+)
 
 
 def test_similar_sends_the_query_and_returns_typed_hits(fake):
@@ -186,3 +199,11 @@ def test_context_manager_closes_the_session(fake):
         assert c.health().ok
     assert not c._t._session.adapters or all(
         not a.poolmanager.pools for a in c._t._session.adapters.values())
+
+
+def test_client_readme_documents_every_public_method():
+    readme = (Path(__file__).parents[2] / "clients" / "python" / "README.md").read_text()
+    names = {n for cls in (Client, Collection) for n, _ in inspect.getmembers(cls, callable)
+             if not n.startswith("_")} - {"close", "info"}
+    undocumented = sorted(n for n in names if f"`{n}(" not in readme and f", {n}(" not in readme)
+    assert undocumented == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TextIO
@@ -100,11 +100,17 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def add_in_batches(add: Callable[..., list[str]], items: Iterable[Any], *, batch_size: int,
-                   upsert: bool, progress: bool | Callable[[int, int | None], None],
-                   stop_on_error: bool, to_wire: Callable[[Any, int], dict[str, Any]],
-                   assign_ids: bool = True) -> BatchReport:
-    """Drive ``add`` over ``items`` (see the module docstring); used by ``Client.add_many``."""
+Plan = Generator[list[dict[str, Any]], "list[str] | World2vecError", BatchReport]
+
+
+def plan_batches(items: Iterable[Any], *, batch_size: int,
+                 progress: bool | Callable[[int, int | None], None], stop_on_error: bool,
+                 to_wire: Callable[[Any, int], dict[str, Any]], assign_ids: bool = True) -> Plan:
+    """The batching of ``add_many`` as a generator that does no I/O: it yields each batch
+    of wire items to send and is sent back the ids stored or the error raised, and its
+    return value is the report. :func:`add_in_batches` and :func:`add_in_batches_async`
+    drive it, so the sync and async clients batch, split and report alike.
+    """
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError("batch_size must be a positive integer")
     try:
@@ -129,7 +135,7 @@ def add_in_batches(add: Callable[..., list[str]], items: Iterable[Any], *, batch
                 report.failures.append(Failure(position, item_id, exc))
             position += 1
         if wired:
-            _send(add, wired, upsert, report)
+            yield from _send(wired, report)
         done += len(chunk)
         if callback:
             callback(done, total)
@@ -139,27 +145,55 @@ def add_in_batches(add: Callable[..., list[str]], items: Iterable[Any], *, batch
     return report
 
 
-def _send(add: Callable[..., list[str]], wired: list[tuple[int, dict[str, Any]]], upsert: bool,
-          report: BatchReport) -> None:
+def _send(wired: list[tuple[int, dict[str, Any]]], report: BatchReport
+          ) -> Generator[list[dict[str, Any]], Any, None]:
     report.requests += 1
-    try:
-        ids = add([w for _, w in wired], upsert=upsert)
-    except (Unauthorized, Forbidden):
-        raise  # every later batch would fail the same way: stop and say why
-    except SPLITTABLE as exc:
+    outcome = yield [w for _, w in wired]
+    if isinstance(outcome, (Unauthorized, Forbidden)):
+        raise outcome  # every later batch would fail the same way: stop and say why
+    if isinstance(outcome, SPLITTABLE):
         if len(wired) == 1:
             pos, obj = wired[0]
-            report.failures.append(Failure(pos, obj.get("id"), exc))
+            report.failures.append(Failure(pos, obj.get("id"), outcome))
             return
         half = len(wired) // 2
-        _send(add, wired[:half], upsert, report)
-        _send(add, wired[half:], upsert, report)
+        yield from _send(wired[:half], report)
+        yield from _send(wired[half:], report)
         return
-    except World2vecError as exc:
-        if isinstance(exc, TransportError):
-            maybe = exc.maybe_applied
+    if isinstance(outcome, World2vecError):
+        if isinstance(outcome, TransportError):
+            maybe = outcome.maybe_applied
         else:  # a 4xx wrote nothing; a 5xx or an unreadable answer may follow a write
-            maybe = not isinstance(exc, ClientError)
-        report.failures.extend(Failure(pos, obj.get("id"), exc, maybe) for pos, obj in wired)
+            maybe = not isinstance(outcome, ClientError)
+        report.failures.extend(Failure(pos, obj.get("id"), outcome, maybe) for pos, obj in wired)
         return
-    report.ids.extend(ids)
+    report.ids.extend(outcome)
+
+
+def add_in_batches(add: Callable[..., list[str]], plan: Plan, *, upsert: bool) -> BatchReport:
+    """Run a :func:`plan_batches` plan with a blocking ``add``."""
+    try:
+        batch = next(plan)
+        while True:
+            try:
+                outcome: list[str] | World2vecError = add(batch, upsert=upsert)
+            except World2vecError as exc:
+                outcome = exc
+            batch = plan.send(outcome)
+    except StopIteration as stop:
+        return stop.value
+
+
+async def add_in_batches_async(add: Callable[..., Awaitable[list[str]]], plan: Plan, *,
+                               upsert: bool) -> BatchReport:
+    """Run a :func:`plan_batches` plan with an awaitable ``add``."""
+    try:
+        batch = next(plan)
+        while True:
+            try:
+                outcome: list[str] | World2vecError = await add(batch, upsert=upsert)
+            except World2vecError as exc:
+                outcome = exc
+            batch = plan.send(outcome)
+    except StopIteration as stop:
+        return stop.value

@@ -70,7 +70,9 @@ class MethodNotAllowed(ClientError):
 
 
 class Conflict(ClientError):
-    """409: adding an item whose id already exists (use ``upsert=True``)."""
+    """409: something by that name exists already (an item added with ``upsert=False``, a
+    collection, a relation), a model's own relation cannot be forgotten, or a model that
+    failed its evaluation gate is activated without ``force=True``."""
 
     status = 409
 
@@ -109,6 +111,13 @@ class GatewayTimeout(ServerError):
     status = 504
 
 
+class InsufficientStorage(ServerError):
+    """507: the server's disk is full. Nothing acknowledged was lost, and writing works
+    again once space is freed; not retried, because space rarely returns in seconds."""
+
+    status = 507
+
+
 class TransportError(World2vecError):
     """No HTTP answer came back.
 
@@ -131,13 +140,32 @@ class Timeout(TransportError):
 
 
 class DecodeError(World2vecError):
-    """The server answered something this client cannot read (not JSON/msgpack)."""
+    """The server answered something this client cannot read (not JSON/msgpack, or not
+    the shape the route promises)."""
+
+
+class JobFailed(World2vecError):
+    """A background job (training, activation) ended in state ``failed``; ``job`` is its
+    last state, whose ``detail`` says why."""
+
+    def __init__(self, message: str, *, job: Any) -> None:
+        super().__init__(message)
+        self.job = job
+
+
+class JobTimeout(World2vecError, TimeoutError):
+    """``wait`` gave up before the job finished; the job itself goes on (``job`` is the
+    last state seen), so waiting again later is fine."""
+
+    def __init__(self, message: str, *, job: Any) -> None:
+        super().__init__(message)
+        self.job = job
 
 
 _BY_STATUS: dict[int, type[World2vecError]] = {
     cls.status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed,
                                 Conflict, PayloadTooLarge, UnsupportedMediaType, BadGateway,
-                                ServiceUnavailable, GatewayTimeout)
+                                ServiceUnavailable, GatewayTimeout, InsufficientStorage)
 }
 
 

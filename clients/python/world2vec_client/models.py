@@ -8,14 +8,15 @@ breaking an older client, and nothing the server said is lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 
-def _take(obj: Mapping[str, Any], known: Iterable[str]) -> dict[str, Any]:
+def unknown_fields(obj: Mapping[str, Any], known: Iterable[str]) -> dict[str, Any]:
+    """The fields of ``obj`` a result type does not name: they go to its ``extra``."""
     known = set(known)
     return {k: v for k, v in obj.items() if k not in known}
 
@@ -43,7 +44,8 @@ def to_matrix(value: Any, dim: int | None) -> np.ndarray:
 @dataclass
 class Hit:
     """One ranked result: a concept (its id is the word itself) or a stored memory
-    (then ``tags``, ``payload`` and, for a ``qa`` item, ``answer`` are filled)."""
+    (then ``tags``, ``payload`` and, for a ``qa`` item, ``answer`` are filled;
+    ``vector`` when the search asked for ``with_vectors``)."""
 
     id: str
     score: float
@@ -53,14 +55,17 @@ class Hit:
     tags: list[str] = field(default_factory=list)
     answer: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    vector: np.ndarray | None = None  # last, so positional construction stays as it was
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Hit:
+        vector = obj.get("vector")
         return cls(id=str(obj["id"]), score=float(obj["score"]), kind=obj.get("kind"),
                    text=obj.get("text"), payload=dict(obj.get("payload") or {}),
                    tags=list(obj.get("tags") or []), answer=obj.get("answer"),
-                   extra=_take(obj, ("id", "score", "kind", "text", "payload", "tags",
-                                     "answer")))
+                   extra=unknown_fields(obj, ("id", "score", "kind", "text", "payload", "tags",
+                                     "answer", "vector")),
+                   vector=None if vector is None else to_vector(vector))
 
 
 class Hits(list):
@@ -76,7 +81,8 @@ class Hits(list):
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Hits:
-        return cls((Hit.from_json(r) for r in obj.get("results") or []), _take(obj, ("results",)))
+        return cls((Hit.from_json(r) for r in obj.get("results") or []),
+                   unknown_fields(obj, ("results",)))
 
     @property
     def ids(self) -> list[str]:
@@ -105,8 +111,59 @@ class Item:
                    tags=list(obj.get("tags") or []), payload=dict(obj.get("payload") or {}),
                    answer=obj.get("answer"), created_at=obj.get("created_at"),
                    vector=None if vector is None else to_vector(vector),
-                   extra=_take(obj, ("id", "kind", "text", "tags", "payload", "answer",
+                   extra=unknown_fields(obj, ("id", "kind", "text", "tags", "payload", "answer",
                                      "created_at", "vector")))
+
+
+@dataclass
+class Page:
+    """One page of a scroll: its items and the cursor of the next page (None at the end).
+
+    Iterating a page iterates its items; ``iter_items`` follows the cursors for you.
+    """
+
+    items: list[Item]
+    next_cursor: str | None = None
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def last(self) -> bool:
+        """True on the final page (there is no cursor to follow)."""
+        return self.next_cursor is None
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Page:
+        cursor = obj.get("next_cursor")
+        return cls([Item.from_json(i) for i in obj.get("items") or []],
+                   None if cursor is None or cursor == "" else cursor)
+
+
+@dataclass
+class Fetched:
+    """What ``get_many`` found: the stored items, and the ids that match none."""
+
+    items: list[Item]
+    missing: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Fetched:
+        return cls([Item.from_json(i) for i in obj.get("items") or []],
+                   [str(i) for i in obj.get("missing") or []])
 
 
 @dataclass
@@ -123,7 +180,7 @@ class Answer:
     def from_json(cls, obj: Mapping[str, Any]) -> Answer:
         return cls(id=str(obj["id"]), answer=obj.get("answer"), score=float(obj["score"]),
                    support=[str(s) for s in obj.get("support") or []],
-                   extra=_take(obj, ("id", "answer", "score", "support")))
+                   extra=unknown_fields(obj, ("id", "answer", "score", "support")))
 
 
 @dataclass
@@ -157,7 +214,7 @@ class FilterDecision:
         text = obj.get("text", text)
         return cls(text=text, decision=str(obj.get("decision")),
                    score=None if score is None else float(score), concept=obj.get("concept"),
-                   scores=dict(scores), extra=_take(obj, ("text", "decision", "score", "concept",
+                   scores=dict(scores), extra=unknown_fields(obj, ("text", "decision", "score", "concept",
                                                           "scores")))
 
 
@@ -180,4 +237,4 @@ class Health:
         dim, items = obj.get("dim"), obj.get("items")
         return cls(status=str(obj.get("status")), model=obj.get("model"),
                    dim=None if dim is None else int(dim), items=None if items is None else int(items),
-                   extra=_take(obj, ("status", "model", "dim", "items")))
+                   extra=unknown_fields(obj, ("status", "model", "dim", "items")))
