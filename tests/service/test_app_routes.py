@@ -93,6 +93,16 @@ def test_qa_names_a_bad_filter_as_a_plain_bad_request(client):
     assert body["param"] == "filter" and body["detail"].startswith("filter")
 
 
+def test_qa_names_the_question_when_the_reader_refuses_more_hops_than_it_has(model_dir, tmp_path):
+    app = create_app(ServiceConfig(model=model_dir, data=str(tmp_path / "data"), max_hops=20))
+    try:
+        resp = app.test_client().post("/qa", json={"question": "a cat?", "hops": 15})
+    finally:
+        close_app(app)
+    body = problem(resp, 400, "bad-request")
+    assert body["param"] == "question" and "hops" in body["detail"]
+
+
 def test_an_invalid_item_names_its_position_and_id_and_nothing_is_written(client):
     items = [{"id": "fine", "text": "a cat"}, {"id": "bad", "text": "a dog", "tags": "pets"}]
     body = problem(client.post("/memories", json={"items": items}, headers=AUTH), 400,
