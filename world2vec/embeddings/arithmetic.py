@@ -94,7 +94,10 @@ class Decision:
 def classify(text_vectors: np.ndarray, allow: Sequence[str], allow_vectors: np.ndarray,
              block: Sequence[str], block_vectors: np.ndarray,
              threshold: float = DEFAULT_THRESHOLD) -> list[Decision]:
-    """Allow, block or neither, per text (unit rows), against allow and block concepts.
+    """Allow, block or neither, per text, against named allow and block concepts.
+
+    ``text_vectors`` holds one unit row per text, ``allow_vectors`` and ``block_vectors``
+    one unit row per name in ``allow`` and ``block`` (shape ``(0, dim)`` for none).
 
     The rule: the best block concept blocks when its cosine reaches ``threshold`` and
     is at least the best allow cosine (a tie blocks: refusing is the safer mistake);
