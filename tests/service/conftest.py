@@ -1,8 +1,11 @@
-"""One real server per test session: gunicorn on a free loopback port, in a subprocess.
+"""One real server per test session, and a Flask test client for fast route tests.
 
-The server runs ``world2vec serve`` exactly as a user would (one process, gthread
-threads), on a small model with known geometry (service_model_fixture.py) and a
-temporary data directory, with a write key set so the auth rules are live.
+The server (``server``, ``url``) runs ``world2vec serve`` exactly as a user would:
+gunicorn on a free loopback port in a subprocess, one process, gthread threads. The
+test client (``client``) drives an app built in this process by the app factory, as
+the worker builds it, without sockets or processes. Both serve a small model with
+known geometry (service_model_fixture.py) and a temporary data directory, with a
+write key set so the auth rules are live.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from service_model_fixture import build_model
 from service_server import API_KEY, Server, start_server, stop_server
+
+from world2vec.service.app import close_app, create_app
+from world2vec.service.config import ServiceConfig
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +45,17 @@ def url(server) -> str:
 @pytest.fixture(scope="session")
 def auth() -> dict:
     return {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture(scope="module")
+def app(model_dir, tmp_path_factory):
+    """The app factory's app on the fixture model and an empty memory of its own."""
+    flask_app = create_app(ServiceConfig(model=model_dir, api_key=API_KEY,
+                                         data=str(tmp_path_factory.mktemp("app-data"))))
+    yield flask_app
+    close_app(flask_app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -44,8 +44,9 @@ WORDS: dict[str, list[str]] = {
 FILLER = ["the", "a", "is", "of", "and", "in", "on", "with", "to", "small", "big", "good"]
 
 
-def build_model(path: str, dim: int = 32, seed: int = 7) -> str:
-    """Write the model directory at ``path`` and return it."""
+def build_model(path: str, dim: int = 32, seed: int = 7, subwords: bool = True) -> str:
+    """Write the model directory at ``path`` and return it; ``subwords=False`` leaves out
+    the n-gram rows, so an unseen word cannot be synthesized (it is an unknown concept)."""
     from world2vec.embeddings.model import Model
     from world2vec.embeddings.words.vectors import WordVectors
 
@@ -67,7 +68,7 @@ def build_model(path: str, dim: int = 32, seed: int = 7) -> str:
                                  "value": 3.0 * np.exp(-step / 300) + 0.5}) + "\n")
             fh.write(json.dumps({"type": "scalar", "tag": "lr", "step": step,
                                  "value": 0.025 * (1 - step / 1000) + 1e-4}) + "\n")
-    wv = WordVectors(words, vectors, counts, ngrams=ngrams, min_n=3, max_n=5,
+    wv = WordVectors(words, vectors, counts, ngrams=ngrams if subwords else None, min_n=3, max_n=5,
                      name="fixture-features", events_path=tmp_events)
     Model(wv).save(path, dtype="float32")
     os.remove(tmp_events)

@@ -49,7 +49,7 @@ def start_server(model: str, data: str | None, log_path: str, env_extra: dict | 
         env.pop(name, None)
     args = [sys.executable, "-c", LAUNCH, "serve", "--port", str(port), *extra_args]
     if data:
-        args += ["--data", data, "--workers", "4"]
+        args += ["--data", data, "--threads", "4"]
     if model:
         args += ["--model", model]
     log = open(log_path, "w")

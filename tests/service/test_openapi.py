@@ -11,28 +11,17 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from world2vec.service.app import close_app, create_app
-from world2vec.service.config import ServiceConfig
 from world2vec.service.openapi import flask_rule_to_openapi
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
-@pytest.fixture(scope="module")
-def app(model_dir, tmp_path_factory):
-    flask_app = create_app(ServiceConfig(model=model_dir,
-                                         data=str(tmp_path_factory.mktemp("openapi-data"))))
-    yield flask_app
-    close_app(flask_app)
-
-
-def test_document_lists_exactly_the_registered_routes(app):
+def test_document_lists_exactly_the_registered_routes(app, client):
     registered = set()
     for rule in app.url_map.iter_rules():
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             registered.add((flask_rule_to_openapi(rule.rule), method.lower()))
-    with app.test_client() as client:
-        doc = client.get("/openapi.json").get_json()
+    doc = client.get("/openapi.json").get_json()
     documented = {(path, method) for path, ops in doc["paths"].items()
                   for method in ops if method in METHODS}
     assert documented == registered

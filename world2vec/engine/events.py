@@ -4,7 +4,7 @@ Why JSON lines: the log is appended to while training runs, survives a crash
 (every record is one line, flushed as written), and is read back as plain data
 by the web page, tests and notebooks without any library. A half-written last
 line (the process died mid-write) is ignored on reading; a corrupt line in the
-middle is an error naming its line number.
+middle is an error naming its line number (``scalar_series``, for displays, skips it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EventLog", "read_events", "scalars", "truncate_events"]
+__all__ = ["EventLog", "read_events", "scalar_series", "scalars", "truncate_events"]
 
 
 class EventLog:
@@ -112,8 +112,10 @@ class EventLog:
         self.close()
 
 
-def _parse(path: str) -> Iterable[dict[str, Any]]:
-    with open(path, encoding="utf-8") as handle:
+def _parse(path: str, lenient: bool = False) -> Iterable[dict[str, Any]]:
+    """The log's records in order; ``lenient`` (for displays) skips the undecodable or
+    corrupt lines that are otherwise a ``ValueError`` naming the line."""
+    with open(path, encoding="utf-8", errors="replace" if lenient else "strict") as handle:
         lines = handle.read().split("\n")
     # a file that ends without a newline was cut mid-write: its last piece is dropped
     complete, tail = lines[:-1], lines[-1]
@@ -123,12 +125,21 @@ def _parse(path: str) -> Iterable[dict[str, Any]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
+            if lenient:
+                continue
             raise ValueError(f"{path}:{number}: not a JSON event ({exc.msg})") from None
         if not isinstance(record, dict) or "type" not in record or "tag" not in record \
                 or "step" not in record:
+            if lenient:
+                continue
             raise ValueError(f"{path}:{number}: an event needs 'type', 'tag' and 'step'")
         if record["type"] == "scalar" and isinstance(record.get("value"), str):
-            record["value"] = float(record["value"])  # "nan" / "inf" written as text
+            try:
+                record["value"] = float(record["value"])  # "nan" / "inf" written as text
+            except ValueError:
+                if lenient:
+                    continue
+                raise
         yield record
     del tail
 
@@ -153,6 +164,34 @@ def scalars(path: str | os.PathLike, tag: str) -> tuple[np.ndarray, np.ndarray]:
     steps = np.array([e["step"] for e in events], dtype=np.int64)
     values = np.array([e["value"] for e in events], dtype=np.float64)
     return steps, values
+
+
+def scalar_series(path: str | os.PathLike,
+                  max_points: int | None = None) -> dict[str, list[tuple[float, float]]]:
+    """Every scalar series in the log, ``{tag: [(step, value), ...]}``, for plotting.
+
+    Lenient where :func:`read_events` is strict, because a live display (the web page's
+    training curves) must not fail on a log that is being written or was damaged: a
+    missing file gives ``{}``, a corrupt line is skipped, and non-finite values (which
+    no plot can draw) are left out. ``max_points`` thins a longer series evenly,
+    keeping its last point - a plot has fewer pixels than a long run has steps.
+    """
+    path = os.fspath(path)
+    series: dict[str, list[tuple[float, float]]] = {}
+    if not os.path.isfile(path):
+        return series
+    for record in _parse(path, lenient=True):
+        tag, step, value = record["tag"], record["step"], record.get("value")
+        if record["type"] == "scalar" and isinstance(tag, str) \
+                and isinstance(step, (int, float)) and isinstance(value, (int, float)) \
+                and math.isfinite(value):
+            series.setdefault(tag, []).append((step, value))
+    if max_points is not None:
+        for tag, points in series.items():
+            if len(points) > max_points:
+                stride = len(points) / max_points
+                series[tag] = [points[int(i * stride)] for i in range(max_points - 1)] + [points[-1]]
+    return series
 
 
 def truncate_events(path: str | os.PathLike, after_step: int, prefix: str = "") -> None:

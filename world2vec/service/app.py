@@ -16,6 +16,9 @@ from typing import Any
 
 from flask import Flask, g, request
 
+from world2vec.embeddings import load_model
+from world2vec.memory import MemoryStore
+from world2vec.service import routes_concepts, routes_memories, routes_system
 from world2vec.service.auth import make_guard
 from world2vec.service.config import ServiceConfig
 from world2vec.service.errors import register_error_handlers
@@ -30,9 +33,8 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     the service in another program); otherwise they are loaded from ``config``."""
     config = (config or ServiceConfig.from_sources()).validate()
     if model is None:
-        model = _load_model(config.model)
+        model = load_model(config.model)
     if store is None:
-        from world2vec.memory import MemoryStore
         store = MemoryStore.open(os.path.abspath(config.data), int(model.dim), config.index)
     state = ServiceState(config, model, store)
     _warm_up(model)
@@ -42,7 +44,6 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     app.config["JSON_SORT_KEYS"] = False
     app.extensions["world2vec"] = state
 
-    from world2vec.service import routes_concepts, routes_memories, routes_system
     app.register_blueprint(routes_concepts.bp)
     app.register_blueprint(routes_memories.bp)
     app.register_blueprint(routes_system.bp)
@@ -74,14 +75,6 @@ def _warm_up(model: Any) -> None:
         _ = model.words.normed
     except AttributeError:  # a model without a vocabulary matrix: nothing to prepare
         pass
-
-
-def _load_model(path: str | None) -> Any:
-    try:
-        from world2vec.embeddings import load_model
-    except ImportError:  # older trees export it from the module only
-        from world2vec.embeddings.model import load_model
-    return load_model(path)
 
 
 def close_app(app: Flask) -> None:

@@ -2,18 +2,28 @@
 
 Why one place: a caller must be able to rely on *every* non-2xx answer being
 ``application/problem+json`` with ``type``, ``title``, ``status`` and ``detail`` -
-including the 404/405/413 that Flask and Werkzeug raise on their own, and an
-unexpected failure (500, logged here, never a traceback on the wire).
+including the 404/405/413 that Flask and Werkzeug raise on their own, the typed
+errors of the layers below (an unknown concept, a malformed expression, an invalid
+item or filter), and an unexpected failure (500, logged here, never a traceback on
+the wire). Each kind of error is turned into its answer here, once; a route only
+says which request parameter a lower layer's error is about (:func:`about`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
+
+from world2vec.embeddings.arithmetic import CompositionError
+from world2vec.embeddings.concepts import UnknownConceptError
+from world2vec.embeddings.expressions import ExpressionError
+from world2vec.memory import ItemExists, ValidationError
 
 log = logging.getLogger("world2vec.service")
 
@@ -87,12 +97,69 @@ def problem(status: int, detail: str, slug: str | None = None, title: str | None
     return resp
 
 
+_NOTED = (UnknownConceptError, ExpressionError, CompositionError, ValidationError)
+
+
+@contextmanager
+def about(param: str, slug: str | None = None) -> Iterator[None]:
+    """Note that a lower layer's error raised in this block is about request parameter ``param``.
+
+    Why: an error from the embeddings or the memory knows the word or the filter at
+    fault, not what the request called it; the route does. The error passes through
+    unchanged but for the note, which the handlers below read. ``slug`` replaces the
+    default problem type, where a route's answer has always named another.
+    """
+    try:
+        yield
+    except _NOTED as exc:
+        exc.problem_param = param
+        exc.problem_slug = slug
+        raise
+
+
+def _noted(exc: Exception, slug: str, param: str | None = None) -> tuple[str, str | None]:
+    """The problem type and parameter for ``exc``: the route's note, else the defaults."""
+    return (getattr(exc, "problem_slug", None) or slug,
+            getattr(exc, "problem_param", None) or param)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Route every exception to problem+json."""
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         return problem(exc.status, exc.detail, exc.slug, exc.title, exc.headers, **exc.extra)
+
+    @app.errorhandler(UnknownConceptError)
+    def _unknown_concept(exc: UnknownConceptError) -> Response:
+        slug, param = _noted(exc, "unknown-concept")
+        return problem(404, str(exc), slug, concept=exc.word, suggestions=exc.suggestions,
+                       param=param)
+
+    @app.errorhandler(ExpressionError)
+    def _bad_expression(exc: ExpressionError) -> Response:
+        slug, param = _noted(exc, "bad-expression")
+        return problem(400, f"cannot parse the expression: {exc}", slug, position=exc.position,
+                       param=param)
+
+    @app.errorhandler(CompositionError)
+    def _empty_composition(exc: CompositionError) -> Response:
+        slug, param = _noted(exc, "bad-request")
+        return problem(400, str(exc), slug, param=param)
+
+    @app.errorhandler(ValidationError)
+    def _invalid_input(exc: ValidationError) -> Response:
+        # The memory validates two things a request carries: the items of a batch (the
+        # error names the item's position) and a filter (everything else).
+        if exc.position is not None:
+            slug, param = _noted(exc, "invalid-item", "items")
+        else:
+            slug, param = _noted(exc, "bad-filter", "filter")
+        return problem(400, str(exc), slug, position=exc.position, id=exc.item_id, param=param)
+
+    @app.errorhandler(ItemExists)
+    def _item_exists(exc: ItemExists) -> Response:
+        return problem(409, str(exc), "item-exists", id=exc.item_id, position=exc.position)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

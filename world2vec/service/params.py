@@ -16,7 +16,6 @@ from world2vec.service.codec import type_name
 from world2vec.service.errors import BadRequest
 
 _INT_RE = re.compile(r"^[+-]?\d{1,12}$")
-_FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MAX_QUERY_TEXT = 10_000
 
 
@@ -30,18 +29,6 @@ def query_int(args: Mapping[str, str], name: str, default: int | None, lo: int, 
     if not _INT_RE.match(raw.strip()):
         raise BadRequest(f"'{name}' must be an integer from {lo} to {hi}, got {raw!r}", param=name)
     return _in_range(name, int(raw), lo, hi)
-
-
-def query_float(args: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not _FLOAT_RE.match(raw.strip()):
-        raise BadRequest(f"'{name}' must be a number from {lo} to {hi}, got {raw!r}", param=name)
-    value = float(raw)
-    if not lo <= value <= hi:
-        raise BadRequest(f"'{name}' must be from {lo} to {hi}, got {raw}", param=name)
-    return value
 
 
 def query_bool(args: Mapping[str, str], name: str, default: bool = False) -> bool:

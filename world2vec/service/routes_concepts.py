@@ -1,14 +1,21 @@
-"""Routes over the model's concepts: /similar, /compose, /analogy, /encode."""
+"""Routes over the model's concepts: /similar, /compose, /analogy, /encode.
+
+Thin adapters: read the parameters, call the embeddings layer (concepts, arithmetic,
+projection), shape the answer. Its errors are answered by errors.py.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
-from world2vec.memory import ValidationError
-from world2vec.service.codec import decode_body, encode, vector_from_wire, wants_msgpack
-from world2vec.service.errors import BadRequest, NotFound
-from world2vec.service.expr import ExprError, parse_expression
+from world2vec.embeddings.arithmetic import ANALOGY_METHODS, analogy, compose
+from world2vec.embeddings.concepts import concept_vector, concept_vectors, known_vector
+from world2vec.embeddings.expressions import parse_expression
+from world2vec.embeddings.projection import pca_2d
+from world2vec.service.codec import decode_body
+from world2vec.service.errors import BadRequest, NotFound, about
+from world2vec.service.helpers import concept_results, encode_texts, memory_hit, reply, state
 from world2vec.service.params import (
     body_str_list,
     check_known_fields,
@@ -17,17 +24,9 @@ from world2vec.service.params import (
     query_json_object,
     query_str,
 )
-from world2vec.service.state import ServiceState, memory_hit, pca_2d
+from world2vec.service.state import ServiceState
 
 bp = Blueprint("concepts", __name__)
-
-
-def state() -> ServiceState:
-    return current_app.extensions["world2vec"]
-
-
-def reply(obj: dict, status: int = 200):
-    return encode(obj, wants_msgpack(request), status)
 
 
 def _memory_filter(kind: str | None, flt: dict | None) -> dict | None:
@@ -65,11 +64,8 @@ def similar():
     answer: dict = {"query": {source: value}}
     if source == "id":
         # One store call: the stored unit vector is used in place, itself excluded.
-        try:
-            hits = st.store.search_by_id(value, k, filter=_memory_filter(kind, flt),
-                                         with_vectors=project)
-        except ValidationError as exc:
-            raise BadRequest(str(exc), param="filter", slug="bad-filter") from None
+        hits = st.store.search_by_id(value, k, filter=_memory_filter(kind, flt),
+                                     with_vectors=project)
         if hits is None:
             raise NotFound(f"no stored memory has id {value!r}", slug="unknown-id", id=value)
         answer["results"] = [memory_hit(h) for h in hits]
@@ -79,22 +75,23 @@ def similar():
             points = [h.item.vector for h in hits]
     else:
         if source == "concept":
-            vec, synthesized = st.concept_vector(value)
+            with about("concept"):
+                vec, synthesized = concept_vector(st.model.words, value)
             answer["synthesized"] = synthesized
             answer["query"]["synthesized"] = synthesized
             exclude = [] if synthesized else [value]
         else:
-            vec = st.encode_texts([value])[0]
+            vec = encode_texts(st, [value])[0]
             exclude = []
         if kind not in (None, "concept") or flt is not None:
             answer["results"] = _search_memory(st, vec, k, _memory_filter(kind, flt), exclude=[])
             points = ([_stored_vector(st, r["id"]) for r in answer["results"]] if project
                       else None)
         else:
-            answer["results"] = st.concept_hits(vec, k, exclude)
+            answer["results"] = concept_results(st.model.words.nearest(vec, k, exclude=exclude))
             points = None
             if project:
-                points = list(st.concept_vectors([r["id"] for r in answer["results"]]))
+                points = list(_concept_rows(st, answer["results"]))
     if project:
         matrix = np.stack(points) if points else np.zeros((0, st.dim), np.float32)
         answer["projection"] = pca_2d(vec, matrix)
@@ -110,42 +107,36 @@ def _search_memory(st: ServiceState, vec: np.ndarray, k: int, flt: dict | None,
                    exclude: list[str]) -> list[dict]:
     # Fetch one more and drop the query's own item: exact, and cheaper than an exclusion
     # mask over every row (which turns a plain FAISS scan into a selector scan).
-    try:
-        hits = st.store.search(vec, min(k + len(exclude), 100_000), filter=flt)
-    except ValidationError as exc:
-        raise BadRequest(str(exc), param="filter", slug="bad-filter") from None
+    hits = st.store.search(vec, min(k + len(exclude), 100_000), filter=flt)
     skip = set(exclude)
     return [memory_hit(h) for h in hits if h.id not in skip][:k]
 
 
-@bp.get("/compose")
-def compose():
+def _concept_rows(st: ServiceState, results: list[dict]) -> np.ndarray:
+    """The unit vectors of concept results, for the projection."""
+    return concept_vectors(st.model.words, [r["id"] for r in results])[0]
+
+
+@bp.get("/compose", endpoint="compose")
+def compose_route():
     """Vector arithmetic: a weighted sum of concept vectors; inputs excluded."""
     st = state()
     args = request.args
     k = query_int(args, "k", 10, 1, st.config.max_k)
     expr = query_str(args, "expr", required=True)
     project = query_bool(args, "project", False)
-    try:
+    with about("expr"):
         terms = parse_expression(expr)
-    except ExprError as exc:
-        raise BadRequest(f"cannot parse the expression: {exc}", param="expr",
-                         slug="bad-expression", position=exc.position) from None
-    total = np.zeros(st.dim, dtype=np.float32)
-    for term, weight in terms.items():
-        total += np.float32(weight) * st.known_concept(term, param="expr")
-    if not np.any(total) or not np.all(np.isfinite(total)):
-        raise BadRequest("the expression's vectors cancel out to nothing", param="expr")
-    results = st.concept_hits(total, k, exclude=list(terms))
+        total = compose(st.model.words, terms)
+    results = concept_results(st.model.words.nearest(total, k, exclude=list(terms)))
     answer = {"query": {"expr": expr, "terms": terms}, "results": results}
     if project:
-        answer["projection"] = pca_2d(total / np.linalg.norm(total),
-                                      st.concept_vectors([r["id"] for r in results]))
+        answer["projection"] = pca_2d(total / np.linalg.norm(total), _concept_rows(st, results))
     return reply(answer)
 
 
-@bp.get("/analogy")
-def analogy():
+@bp.get("/analogy", endpoint="analogy")
+def analogy_route():
     """a : b :: c : ?  by 3CosAdd or 3CosMul (gensim's semantics: inputs excluded)."""
     st = state()
     args = request.args
@@ -153,12 +144,11 @@ def analogy():
     words = {}
     for name in ("a", "b", "c"):
         words[name] = query_str(args, name, required=True)
-        st.known_concept(words[name], param=name)
-    method = query_str(args, "method", choices=("add", "mul"), default="add")
-    pairs = st.model.words.analogy(words["a"], words["b"], words["c"], method=method, k=k)
-    results = [{"id": w, "score": float(s), "kind": "concept", "text": w, "payload": {}}
-               for w, s in pairs]
-    return reply({"query": {**words, "method": method}, "results": results})
+        with about(name):
+            known_vector(st.model.words, words[name])
+    method = query_str(args, "method", choices=ANALOGY_METHODS, default="add")
+    pairs = analogy(st.model.words, words["a"], words["b"], words["c"], method=method, k=k)
+    return reply({"query": {**words, "method": method}, "results": concept_results(pairs)})
 
 
 @bp.post("/encode", endpoint="encode")
@@ -174,25 +164,8 @@ def encode_route():
         raise BadRequest("give exactly one of 'concepts' or 'texts'", param="concepts",
                          slug="missing-parameter" if concepts is None else "bad-request")
     if concepts is not None:
-        vectors, synthesized = st.encode_concepts(concepts, "concepts")
+        with about("concepts"):
+            vectors, synthesized = concept_vectors(st.model.words, concepts)
         return reply({"vectors": vectors, "dim": st.dim, "synthesized": synthesized})
-    vectors = st.encode_texts(texts, "texts")
+    vectors = encode_texts(st, texts, "texts")
     return reply({"vectors": vectors, "dim": st.dim})
-
-
-def query_vector_from_body(st: ServiceState, body: dict) -> tuple[np.ndarray, str]:
-    """The query of POST /search: exactly one of text, vector, concept."""
-    given = [name for name in ("text", "vector", "concept") if body.get(name) is not None]
-    if len(given) != 1:
-        raise BadRequest("give exactly one of 'text', 'vector' or 'concept'"
-                         + (f" (got {', '.join(given)})" if given else ""), param="text",
-                         slug="missing-parameter" if not given else "bad-request")
-    name = given[0]
-    value = body[name]
-    if name == "vector":
-        return vector_from_wire(value, st.dim, "vector"), name
-    if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f"'{name}' must be a non-empty string", param=name)
-    if name == "concept":
-        return st.concept_vector(value)[0], name
-    return st.encode_texts([value], "text")[0], name

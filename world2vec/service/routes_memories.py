@@ -1,4 +1,9 @@
-"""Routes over the stored memories: /memories, /search, /qa, /filter."""
+"""Routes over the stored memories: /memories, /search, /qa, /filter.
+
+Thin adapters: read the parameters, call the memory (or, for /filter, the embeddings
+layer's classifier), shape the answer. Errors of the layers below are answered by
+errors.py.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,23 @@ from typing import Any
 import numpy as np
 from flask import Blueprint, request
 
-from world2vec.memory import Item, ItemExists, ValidationError
+from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify
+from world2vec.embeddings.concepts import concept_vectors
+from world2vec.memory import Item, ValidationError
 from world2vec.service.codec import decode_body, type_name
-from world2vec.service.errors import ApiError, BadRequest, NotFound
+from world2vec.service.errors import BadRequest, NotFound, about
+from world2vec.service.helpers import (
+    encode_texts,
+    item_document,
+    memory_hit,
+    query_vector_from_body,
+    reply,
+    state,
+)
 from world2vec.service.params import body_float, body_int, body_str, body_str_list, check_known_fields
-from world2vec.service.routes_concepts import query_vector_from_body, reply, state
-from world2vec.service.state import ServiceState, item_document, memory_hit
+from world2vec.service.state import ServiceState
 
 bp = Blueprint("memories", __name__)
-
-DEFAULT_FILTER_THRESHOLD = 0.35
 
 
 @bp.post("/memories")
@@ -41,14 +53,7 @@ def add_memories():
         raise BadRequest(f"'upsert' must be true or false, got {type_name(upsert)}", param="upsert")
     items = [_item_from_wire(st, obj, position) for position, obj in enumerate(raw_items)]
     _encode_missing_vectors(st, items)
-    try:
-        ids = st.store.upsert(items) if upsert else st.store.add(items)
-    except ItemExists as exc:
-        raise ApiError(409, str(exc), slug="item-exists", id=exc.item_id,
-                       position=exc.position) from None
-    except ValidationError as exc:
-        raise BadRequest(str(exc), param="items", slug="invalid-item", position=exc.position,
-                         id=exc.item_id) from None
+    ids = st.store.upsert(items) if upsert else st.store.add(items)
     return reply({"ids": ids, "count": len(ids)})
 
 
@@ -59,11 +64,7 @@ def _item_from_wire(st: ServiceState, obj: Any, position: int) -> Item:
             raise BadRequest(f"item {position}: 'vector' as bytes must hold float32 values",
                              param="items", slug="invalid-item", position=position)
         obj = {**obj, "vector": np.frombuffer(bytes(raw), dtype="<f4").astype(np.float32)}
-    try:
-        item = Item.from_dict(obj, position)
-    except ValidationError as exc:
-        raise BadRequest(str(exc), param="items", slug="invalid-item", position=position,
-                         id=exc.item_id) from None
+    item = Item.from_dict(obj, position)
     if item.vector is not None and item.vector.shape[0] != st.dim:
         raise BadRequest(f"item {position}: 'vector' has dimension {item.vector.shape[0]}, the "
                          f"model's is {st.dim}", param="items", slug="wrong-dimension",
@@ -121,10 +122,7 @@ def search():
     if flt is not None and not isinstance(flt, dict):
         raise BadRequest(f"'filter' must be an object, got {type_name(flt)}", param="filter")
     vec, _ = query_vector_from_body(st, body)
-    try:
-        hits = st.store.search(vec, k, filter=flt)
-    except ValidationError as exc:
-        raise BadRequest(str(exc), param="filter", slug="bad-filter") from None
+    hits = st.store.search(vec, k, filter=flt)
     return reply({"results": [memory_hit(h) for h in hits]})
 
 
@@ -141,9 +139,12 @@ def qa():
     if flt is not None and not isinstance(flt, dict):
         raise BadRequest(f"'filter' must be an object, got {type_name(flt)}", param="filter")
     try:
-        answers = st.reader.answer(question, k=k, hops=hops, filter=flt)
-    except ValidationError as exc:
-        raise BadRequest(str(exc), param="filter" if flt else "question") from None
+        # The reader's own checks (a filter, or hops past its limit) have always named
+        # the filter, or else the question, as a plain bad request.
+        with about("filter" if flt else "question", slug="bad-request"):
+            answers = st.reader.answer(question, k=k, hops=hops, filter=flt)
+    except ValidationError:
+        raise  # answered by errors.py, as noted above
     except (ValueError, KeyError) as exc:
         raise BadRequest(f"cannot encode the question: {exc}", param="question",
                          slug="unencodable-text") from None
@@ -154,13 +155,8 @@ def qa():
 
 @bp.post("/filter", endpoint="filter")
 def filter_route():
-    """Allow/block/neutral per text, with the score and the concept that decided it.
-
-    Each text is compared (cosine) with every allow and block concept. The best block
-    concept blocks when its score reaches the threshold and is at least the best
-    allow score; otherwise the best allow concept allows when it reaches the
-    threshold; otherwise the text is neutral (decided by nothing: concept null).
-    """
+    """Allow/block/neutral per text, with the score and the concept that decided it
+    (the rule: ``world2vec.embeddings.arithmetic.classify``)."""
     st = state()
     body = decode_body(request)
     check_known_fields(body, {"items", "allow", "block", "threshold"})
@@ -170,28 +166,14 @@ def filter_route():
     if not allow and not block:
         raise BadRequest("give at least one concept in 'allow' or 'block'", param="allow",
                          slug="missing-parameter")
-    threshold = body_float(body, "threshold", DEFAULT_FILTER_THRESHOLD, -1.0, 1.0)
-    text_vecs = st.encode_texts(texts, "items")
-    allow_vecs = st.encode_concepts(allow, "allow")[0] if allow else np.zeros((0, st.dim))
-    block_vecs = st.encode_concepts(block, "block")[0] if block else np.zeros((0, st.dim))
-    concept_vecs = np.vstack([allow_vecs, block_vecs]).astype(np.float32)
-    scores = text_vecs @ concept_vecs.T
-    results = []
-    for i, text in enumerate(texts):
-        row = scores[i]
-        allow_scores = {c: float(row[j]) for j, c in enumerate(allow)}
-        block_scores = {c: float(row[len(allow) + j]) for j, c in enumerate(block)}
-        best_allow = max(allow_scores.items(), key=lambda kv: kv[1], default=(None, -2.0))
-        best_block = max(block_scores.items(), key=lambda kv: kv[1], default=(None, -2.0))
-        if best_block[0] is not None and best_block[1] >= threshold \
-                and best_block[1] >= best_allow[1]:
-            decision, concept, score = "block", best_block[0], best_block[1]
-        elif best_allow[0] is not None and best_allow[1] >= threshold:
-            decision, concept, score = "allow", best_allow[0], best_allow[1]
-        else:
-            best = max([best_allow, best_block], key=lambda kv: kv[1])
-            decision, concept, score = "neutral", None, best[1]
-        results.append({"index": i, "text": text, "decision": decision, "score": score,
-                        "concept": concept, "scores": {"allow": allow_scores,
-                                                       "block": block_scores}})
+    threshold = body_float(body, "threshold", DEFAULT_THRESHOLD, -1.0, 1.0)
+    text_vecs = encode_texts(st, texts, "items")
+    with about("allow"):
+        allow_vecs = concept_vectors(st.model.words, allow)[0]
+    with about("block"):
+        block_vecs = concept_vectors(st.model.words, block)[0]
+    decisions = classify(text_vecs, allow, allow_vecs, block, block_vecs, threshold)
+    results = [{"index": i, "text": text, "decision": d.decision, "score": d.score,
+                "concept": d.concept, "scores": {"allow": d.allow, "block": d.block}}
+               for i, (text, d) in enumerate(zip(texts, decisions))]
     return reply({"threshold": threshold, "results": results})

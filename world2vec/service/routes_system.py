@@ -8,8 +8,9 @@ import time
 
 from flask import Blueprint, Response, current_app, send_from_directory
 
+from world2vec.engine.events import scalar_series
+from world2vec.service.helpers import reply, state
 from world2vec.service.openapi import openapi_document
-from world2vec.service.routes_concepts import reply, state
 
 bp = Blueprint("system", __name__)
 
@@ -57,41 +58,15 @@ def openapi():
 
 @bp.get("/model/events")
 def model_events():
-    """The model's training curves (loss, lr, ...) from its event log, for the page."""
+    """The model's training curves (loss, lr, ...) from its event log, for the page.
+
+    Read leniently (a log torn by a crash must not break the page) and thinned to at
+    most MAX_POINTS_PER_TAG points per series: the plot has fewer pixels than that.
+    """
     st = state()
     path = getattr(st.model, "events_path", None)
-    return reply({"model": st.model.name, "scalars": read_scalars(path)})
-
-
-def read_scalars(path: str | None) -> dict[str, list[list[float]]]:
-    """Scalar series ``{tag: [[step, value], ...]}`` from a JSON-lines event log.
-
-    Long series are thinned to at most MAX_POINTS_PER_TAG points (evenly, keeping the
-    last) - the plot has fewer pixels than that. Unreadable lines are skipped: a log
-    torn by a crash must not break the page.
-    """
-    series: dict[str, list[list[float]]] = {}
-    if not path or not os.path.isfile(path):
-        return series
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(event, dict) or event.get("type") != "scalar":
-                continue
-            tag, step, value = event.get("tag"), event.get("step"), event.get("value")
-            if isinstance(tag, str) and isinstance(step, (int, float)) \
-                    and isinstance(value, (int, float)) and value == value \
-                    and abs(value) != float("inf"):
-                series.setdefault(tag, []).append([step, value])
-    for tag, points in series.items():
-        if len(points) > MAX_POINTS_PER_TAG:
-            stride = len(points) / MAX_POINTS_PER_TAG
-            thinned = [points[int(i * stride)] for i in range(MAX_POINTS_PER_TAG - 1)]
-            series[tag] = thinned + [points[-1]]
-    return series
+    scalars = scalar_series(path, max_points=MAX_POINTS_PER_TAG) if path else {}
+    return reply({"model": st.model.name, "scalars": scalars})
 
 
 @bp.get("/")

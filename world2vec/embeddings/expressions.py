@@ -1,9 +1,10 @@
 """A safe parser for concept arithmetic: ``king - man + woman``, ``0.5*paris + (a - b)``.
 
-Why a parser and not ``eval``: the expression comes from the network. This is a
-small recursive-descent parser over a fixed grammar that can only produce a
-*linear combination* of concept names - a dict ``{term: weight}`` - so nothing in
-the input can ever run.
+Why a parser and not ``eval``: the expression may come from the network (the
+service's ``/compose``) or from any user. This is a small recursive-descent parser
+over a fixed grammar that can only produce a *linear combination* of concept names -
+a dict ``{term: weight}`` - so nothing in the input can ever run. It lives beside
+the vectors, not in the service, so Python callers compose with the same rules.
 
 Grammar (usual precedence, left to right)::
 
@@ -32,7 +33,7 @@ _NUMBER_RE = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _WORD_RE = re.compile(r'[^\s+\-*/()"]+')
 
 
-class ExprError(ValueError):
+class ExpressionError(ValueError):
     """The expression is malformed; ``position`` is the 0-based character offset."""
 
     def __init__(self, message: str, position: int):
@@ -84,10 +85,10 @@ def tokenize(text: str) -> list[Token]:
         elif ch == '"':
             end = text.find('"', i + 1)
             if end < 0:
-                raise ExprError("unclosed quote", i)
+                raise ExpressionError("unclosed quote", i)
             word = " ".join(text[i + 1:end].split())
             if not word:
-                raise ExprError("empty quoted concept", i)
+                raise ExpressionError("empty quoted concept", i)
             tokens.append(Token("word", word, i))
             i = end + 1
         else:
@@ -127,7 +128,7 @@ class _Parser:
             op = self.take()
             right = self.term()
             if left.is_number != right.is_number:
-                raise ExprError("a number cannot be added to or subtracted from a concept "
+                raise ExpressionError("a number cannot be added to or subtracted from a concept "
                                 "(did you mean a weight, like 0.5*paris?)", op.pos)
             left = left.plus(right, 1.0 if op.text == "+" else -1.0)
         return left
@@ -143,13 +144,13 @@ class _Parser:
                 elif right.is_number:
                     left = left.scaled(right.const)
                 else:
-                    raise ExprError("two concepts cannot be multiplied; weights are numbers",
+                    raise ExpressionError("two concepts cannot be multiplied; weights are numbers",
                                     op.pos)
             else:
                 if not right.is_number:
-                    raise ExprError("you can only divide by a number", op.pos)
+                    raise ExpressionError("you can only divide by a number", op.pos)
                 if right.const == 0:
-                    raise ExprError("division by zero", op.pos)
+                    raise ExpressionError("division by zero", op.pos)
                 left = left.scaled(1.0 / right.const)
         return left
 
@@ -168,7 +169,7 @@ class _Parser:
         if tok.kind == "num":
             value = float(tok.text)
             if not math.isfinite(value):
-                raise ExprError(f"number {tok.text} is too large", tok.pos)
+                raise ExpressionError(f"number {tok.text} is too large", tok.pos)
             return Linear(value)
         if tok.kind == "word":
             return Linear(0.0, {tok.text: 1.0})
@@ -178,16 +179,16 @@ class _Parser:
             self.depth -= 1
             close = self.take()
             if close.kind != ")":
-                raise ExprError("missing closing parenthesis", close.pos)
+                raise ExpressionError("missing closing parenthesis", close.pos)
             return inner
         if tok.kind == "end":
-            raise ExprError("the expression ends where a concept or number was expected", tok.pos)
-        raise ExprError(f"unexpected {tok.text!r}", tok.pos)
+            raise ExpressionError("the expression ends where a concept or number was expected", tok.pos)
+        raise ExpressionError(f"unexpected {tok.text!r}", tok.pos)
 
     def _enter(self, tok: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExprError(f"nested more than {MAX_DEPTH} levels deep", tok.pos)
+            raise ExpressionError(f"nested more than {MAX_DEPTH} levels deep", tok.pos)
 
 
 def parse_expression(text: str) -> dict[str, float]:
@@ -198,24 +199,24 @@ def parse_expression(text: str) -> dict[str, float]:
     whose weights all cancel, is an error.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ExprError("the expression is empty", 0)
+        raise ExpressionError("the expression is empty", 0)
     if len(text) > MAX_EXPR_LENGTH:
-        raise ExprError(f"the expression is longer than {MAX_EXPR_LENGTH} characters",
+        raise ExpressionError(f"the expression is longer than {MAX_EXPR_LENGTH} characters",
                         MAX_EXPR_LENGTH)
     tokens = tokenize(text)
     if sum(t.kind == "word" for t in tokens) > MAX_TERMS:
-        raise ExprError(f"more than {MAX_TERMS} concepts in one expression", 0)
+        raise ExpressionError(f"more than {MAX_TERMS} concepts in one expression", 0)
     parser = _Parser(tokens)
     result = parser.expr()
     end = parser.peek()
     if end.kind != "end":
         if end.kind == ")":
-            raise ExprError("unmatched closing parenthesis", end.pos)
-        raise ExprError(f"expected an operator before {end.text!r}", end.pos)
+            raise ExpressionError("unmatched closing parenthesis", end.pos)
+        raise ExpressionError(f"expected an operator before {end.text!r}", end.pos)
     if result.is_number:
-        raise ExprError("the expression has no concept in it", 0)
+        raise ExpressionError("the expression has no concept in it", 0)
     if result.const != 0:
-        raise ExprError("a number cannot stand alone in a sum of concepts", 0)
+        raise ExpressionError("a number cannot stand alone in a sum of concepts", 0)
     if all(abs(w) < 1e-12 for w in result.terms.values()):
-        raise ExprError("the weights of the concepts cancel out to nothing", 0)
+        raise ExpressionError("the weights of the concepts cancel out to nothing", 0)
     return result.terms
