@@ -148,6 +148,9 @@ def test_fewer_than_three_distinct_pairs_are_refused(words):
         fit_relation(words, "r", [("country0", "city0"), ("country1",), ("country2", "city2")])
     with pytest.raises(ValueError, match="method"):
         fit_relation(words, "r", city_pairs(range(4)), method="magic")
+    for not_pairs in ("country0 city0", {"country0": "city0"}, None):
+        with pytest.raises(RelationError, match="list of"):
+            fit_relation(words, "r", not_pairs)
 
 
 def test_words_are_resolved_to_the_models_spelling(words):

@@ -119,6 +119,8 @@ class RelationBook:
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
             raise RelationError("relation name must start with a letter and hold only letters, "
                                 f"digits and '_' (at most 64): {name!r}")
+        if isinstance(pairs, (str, bytes, dict)) or not isinstance(pairs, Iterable):
+            raise RelationError("pairs must be a list of [source, target] word pairs")
         pairs = list(pairs)
         if len(pairs) > MAX_PAIRS:
             raise RelationError(f"at most {MAX_PAIRS} pairs per relation, got {len(pairs)}")

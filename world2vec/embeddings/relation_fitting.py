@@ -66,6 +66,8 @@ def resolve_pairs(words: WordVectors, pairs: Iterable[Sequence[str]], *,
     (how a stored relation is fitted again on another model). A malformed pair is a
     ``RelationError`` naming its position.
     """
+    if isinstance(pairs, (str, bytes, Mapping)) or not isinstance(pairs, Iterable):
+        raise RelationError("pairs must be a list of [source, target] word pairs")
     kept: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     unknown: list[str] = []

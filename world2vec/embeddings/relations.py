@@ -80,7 +80,7 @@ class UnknownRelationError(KeyError):
 
 def canonical_method(method: str) -> str:
     """``method`` with old spellings folded in; ``ValueError`` for anything else."""
-    method = METHOD_ALIASES.get(method, method)
+    method = METHOD_ALIASES.get(method, method) if isinstance(method, str) else method
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     return method
