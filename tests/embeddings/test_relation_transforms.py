@@ -10,7 +10,7 @@ from world2vec.embeddings.relations import RelationTransform
 from world2vec.embeddings.words.vectors import WordVectors
 
 
-@pytest.mark.parametrize("method", ["procrustes", "lstsq"])
+@pytest.mark.parametrize("method", ["procrustes", "linear", "lstsq"])
 def test_relation_transform_learned_from_planted_pairs_maps_new_inputs(method):
     rng = np.random.default_rng(5)
     dim, n = 16, 80
@@ -21,7 +21,7 @@ def test_relation_transform_learned_from_planted_pairs_maps_new_inputs(method):
     wv = WordVectors(words, np.vstack([sources, targets]).astype(np.float32))
     pairs = [(f"s{i}", f"t{i}") for i in range(n)]
     transform = RelationTransform.fit_words("planted", wv, pairs[:60], method=method)
-    accuracy, scored = transform.accuracy(wv, pairs[60:], k=1)
+    accuracy, scored = transform.evaluate(wv, pairs[60:], k=1)
     assert scored == 20 and accuracy == 1.0
     mapped = transform.apply(wv.vector("s70")[0])
     assert wv.nearest(mapped, k=1, exclude=("s70",))[0][0] == "t70"

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from world2vec.embeddings.objects import ObjectEncoder
+from world2vec.embeddings.relation_fitting import transform as relation_neighbours
 from world2vec.embeddings.relations import RelationTransform, load_relations
 from world2vec.embeddings.sentences import SentenceEncoder, load_sentence_encoder
 from world2vec.embeddings.sentences.sif import SIFEncoder
@@ -101,6 +102,12 @@ class Model:
     def encode_objects(self, objects: Sequence[dict[str, Any]]) -> np.ndarray:
         """Objects given as ``{"id", "features", "relations"}`` -> unit float32 rows."""
         return self.objects.encode(objects)
+
+    def transform(self, relation: str | RelationTransform, concept: str,
+                  k: int = 10) -> list[tuple[str, float]]:
+        """The ``k`` concepts nearest to ``relation(concept)`` (one of ``relations`` or a
+        given transform), the input excluded; ``KeyError`` for an unknown relation or concept."""
+        return relation_neighbours(self, relation, concept, k)
 
     # -- files ---------------------------------------------------------------------
     def save(self, path: str, dtype: str = "float16",

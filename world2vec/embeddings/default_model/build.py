@@ -13,8 +13,9 @@ Data (Debian packages; see docs/DEFAULT-MODEL.md for licences): WordNet 3.0
 4. fit the SIF baseline and train the reverse-dictionary sentence encoder, evaluate
    both on the held-out definitions and make the better one (top-10) the default;
 5. train the object encoder on WordNet synsets described as objects;
-6. learn relation transforms (capital, plural, antonym, adverb) from WordNet pairs
-   and measure them on held-out pairs;
+6. learn relation transforms (capital, plural, antonym, adverb) from WordNet pairs,
+   measure them on held-out pairs and by leave-one-out top-5 on all of them (the
+   accuracy ``GET /relations`` lists);
 7. save everything as one model directory (float16), with ``build.json`` holding
    every figure above plus the analogy and similarity scores on ../shared/data.
 """
@@ -44,6 +45,7 @@ from world2vec.embeddings.default_model.relation_pairs import (
 from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
 from world2vec.embeddings.model import Model
 from world2vec.embeddings.objects import ObjectEncoder
+from world2vec.embeddings.relation_fitting import leave_one_out_accuracy
 from world2vec.embeddings.relations import RelationTransform
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
 from world2vec.embeddings.sentences.sif import SIFEncoder
@@ -207,14 +209,17 @@ def build(args: argparse.Namespace) -> dict:
             continue
         fit_pairs, test_pairs = split_pairs(found, args.seed)
         results = {}
-        for method in ("procrustes", "lstsq"):
+        for method in ("procrustes", "linear"):
             t = RelationTransform.fit_words(name, wv, fit_pairs, method=method)
-            acc, n = t.accuracy(wv, test_pairs[:500], k=1)
-            acc10, _ = t.accuracy(wv, test_pairs[:500], k=10)
+            acc, n = t.evaluate(wv, test_pairs[:500], k=1)
+            acc10, _ = t.evaluate(wv, test_pairs[:500], k=10)
             results[method] = {"top1": round(acc, 4), "top10": round(acc10, 4), "n": n}
         best = max(results, key=lambda m: results[m]["top1"])
         relations[name] = RelationTransform.fit_words(name, wv, found, method=best)
-        report["relations"][name] = {"pairs": len(found), "held_out": results, "method": best}
+        # the figure GET /relations lists, measured as for a user's relation
+        relations[name].accuracy = leave_one_out_accuracy(wv, found, best)
+        report["relations"][name] = {"pairs": len(found), "held_out": results, "method": best,
+                                     "leave_one_out_top5": round(relations[name].accuracy, 4)}
         log(f"relation {name}: {len(found)} pairs, held-out {results}")
 
     # -- quality ---------------------------------------------------------------------------
