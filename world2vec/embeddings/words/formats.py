@@ -258,13 +258,15 @@ def _read_binary_rows(path: str, stream: ByteStream, n: int, count: int, dim: in
 
 
 def read_vectors(path: str | os.PathLike, fmt: str | None = None, *, limit: int | None = None,
+                 encoding: str = "utf-8", errors: str = "strict",
                  progress: bool | None = False) -> WordVectors:
     """Read a vectors file; ``fmt=None`` detects text or binary (:func:`detect_format`)."""
     fmt = detect_format(path) if fmt is None else fmt
+    options = {"limit": limit, "encoding": encoding, "errors": errors, "progress": progress}
     if fmt == "word2vec-text":
-        return read_word2vec_text(path, limit=limit, progress=progress)
+        return read_word2vec_text(path, **options)
     if fmt == "word2vec-binary":
-        return read_word2vec_binary(path, limit=limit, progress=progress)
+        return read_word2vec_binary(path, **options)
     raise FormatError(f"unknown format {fmt!r} (use {' or '.join(FORMATS)})")
 
 
@@ -286,7 +288,7 @@ def write_word2vec(words: Sequence[str], vectors: np.ndarray, path: str | os.Pat
     """
     path = os.fspath(path)
     dim = int(vectors.shape[1])
-    row_fmt = " ".join(["%.8g"] * dim)
+    row_fmt = " ".join(["%.9g"] * dim)  # 9 digits: float32 round-trips exactly
     block = 4096
     with _open_for_writing(path, append) as f, \
             Progress(total=len(words), desc="export", unit="words", enabled=progress) as bar:

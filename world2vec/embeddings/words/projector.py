@@ -47,7 +47,7 @@ def write_projector(words: Sequence[str], vectors: np.ndarray, directory: str | 
              "metadata": os.path.join(directory, METADATA_FILE),
              "config": os.path.join(directory, CONFIG_FILE)}
     dim = int(vectors.shape[1]) if len(vectors) else 0
-    row_fmt = "\t".join(["%.8g"] * dim)
+    row_fmt = "\t".join(["%.9g"] * dim)
     block = 4096
     with open(paths["vectors"], "w", encoding="utf-8", newline="\n") as vf, \
             open(paths["metadata"], "w", encoding="utf-8", newline="\n") as mf, \
