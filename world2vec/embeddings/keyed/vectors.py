@@ -33,8 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from world2vec.embeddings.keyed import evaluation
-from world2vec.embeddings.words.formats import read_vectors, write_word2vec
+from world2vec.embeddings.keyed import evaluation, files
 from world2vec.embeddings.words.vectors import WordVectors
 
 log = logging.getLogger("world2vec.embeddings")
@@ -363,19 +362,8 @@ class KeyedVectors:
                              sort_attr: str = "count") -> None:
         """Write word2vec text (or ``binary``) most frequent first; ``fvocab`` gets
         ``word count`` lines. A name ending in ``.gz`` is compressed."""
-        if sort_attr != "count":
-            raise ValueError(f"cannot sort by {sort_attr!r}: world2vec keeps 'count' only")
-        order = np.argsort(-np.asarray(self.source.counts), kind="stable")
-        identity = bool(np.array_equal(order, np.arange(len(order))))
-        words = self.index_to_key if identity else [self.index_to_key[i] for i in order]
-        vectors = self.vectors if identity else np.asarray(self.vectors)[order]
-        if fvocab is not None:
-            counts = self.source.counts if identity else np.asarray(self.source.counts)[order]
-            with open(fvocab, "ab" if append else "wb") as f:
-                f.write("".join(f"{prefix}{w} {int(c)}\n" for w, c in zip(words, counts))
-                        .encode("utf-8"))
-        write_word2vec(words, vectors, fname, binary=binary, header=write_header, total=total_vec,
-                       prefix=prefix, append=append)
+        files.save(self.source, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
+                   write_header=write_header, prefix=prefix, append=append, sort_attr=sort_attr)
 
     @classmethod
     def load_word2vec_format(cls, fname: str | os.PathLike, fvocab: str | os.PathLike | None = None,
@@ -387,16 +375,5 @@ class KeyedVectors:
         Vectors are held as float32 whatever ``datatype`` says; a text file without a
         header is recognised with or without ``no_header``.
         """
-        if binary and no_header:
-            raise NotImplementedError("no_header only available for text-format files")
-        fmt = "word2vec-binary" if binary else "word2vec-text"
-        source = read_vectors(fname, fmt, limit=limit, encoding=encoding, errors=unicode_errors)
-        if fvocab is not None:
-            counts = {}
-            with open(fvocab, encoding=encoding, errors=unicode_errors) as f:
-                for line in f:
-                    word, _, count = line.rstrip("\n").rpartition(" ")
-                    if word:
-                        counts[word] = int(count)
-            source.counts = np.array([counts.get(w, 0) for w in source.words], dtype=np.int64)
-        return cls(source)
+        return cls(files.load(fname, fvocab=fvocab, binary=binary, encoding=encoding,
+                              unicode_errors=unicode_errors, limit=limit, no_header=no_header))
