@@ -22,6 +22,7 @@ from typing import Any
 
 import world2vec
 from world2vec.cli import UsageError
+from world2vec.service.config import INDEX_KINDS
 
 # world2vec.embeddings.model.DEFAULT_MODEL_DIR, computed here without importing the
 # embeddings layer (numba, numpy) into gunicorn's arbiter before it forks the worker.
@@ -50,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default=None,
                         choices=["debug", "info", "warning", "error", "critical"],
                         help="log level (default info; WORLD2VEC_LOG_LEVEL)")
+    parser.add_argument("--index", default=None, choices=INDEX_KINDS,
+                        help="memory index: auto (exact, then HNSW, then IVF-PQ as the memory "
+                             "grows), flat, hnsw, ivf or ivfpq (default auto; WORLD2VEC_INDEX)")
     parser.add_argument("--access-log", action="store_true", default=None,
                         help="log every request to stderr (WORLD2VEC_ACCESS_LOG)")
 
@@ -60,7 +64,7 @@ def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> A
 
     flags = {name: getattr(args, name, None) for name in
              ("host", "port", "data", "model", "workers", "max_body_mb", "timeout",
-              "log_level", "access_log")}
+              "log_level", "access_log", "index")}
     try:
         config = ServiceConfig.from_sources(flags, os.environ if environ is None else environ)
     except ConfigError as exc:
