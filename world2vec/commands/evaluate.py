@@ -36,12 +36,12 @@ def run(args: argparse.Namespace) -> int:
         if path and not os.path.isfile(path):
             raise UsageError(f"file not found: {path}")
 
+    from world2vec.embeddings.model import DEFAULT_MODEL_DIR
     from world2vec.embeddings.words.evaluation import (
         EvaluationDataError,
         evaluate_analogies,
         evaluate_similarity,
     )
-    from world2vec.embeddings.model import DEFAULT_MODEL_DIR
     from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
 
     try:
