@@ -1,7 +1,34 @@
 """world2vec: a self-hosted memory of thought vectors.
 
 Layers, each importing only the ones below it:
-service -> memory -> embeddings -> engine.
+service -> memory -> embeddings -> engine; the in-process API (``world2vec.api``)
+sits beside the service.
+
+``world2vec.load()``, ``world2vec.Memory`` and the result and error types are imported
+on first use (a module-level ``__getattr__``), so ``import world2vec`` loads neither
+numba, FAISS nor Flask: the ``world2vec`` command's ``--help`` stays instant.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_LAZY = ("load", "Memory", "Model", "Hit", "Hits", "Item", "Answer", "Health",
+         "World2vecError", "ClientError", "BadRequest", "NotFound", "Conflict")
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module("world2vec.api"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'world2vec' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,7 +1,8 @@
 """``world2vec eval``: analogy accuracy and word-similarity correlation of a model.
 
 The public sets (Google's questions-words.txt, WordSim-353) are not bundled
-with the package; pass their paths. Prints one summary line per file.
+with the package; pass their paths. Without ``--model`` the bundled default
+model is evaluated. Prints one summary line per file.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from world2vec.commands.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, metavar="DIR", help="model directory")
+    parser.add_argument("--model", default=None, metavar="DIR",
+                        help="model directory (default: the bundled model)")
     parser.add_argument("--analogies", metavar="FILE",
                         help="analogy questions ('a b c d' lines, ': section' headers), "
                              "e.g. questions-words.txt")
@@ -41,9 +43,10 @@ def run(args: argparse.Namespace) -> int:
         evaluate_similarity,
     )
     from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
+    from world2vec.paths import DEFAULT_MODEL_DIR
 
     try:
-        wv = WordVectors.load(args.model)
+        wv = WordVectors.load(args.model if args.model is not None else DEFAULT_MODEL_DIR)
     except ModelFormatError as exc:
         raise UsageError(str(exc)) from None
     try:

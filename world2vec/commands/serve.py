@@ -21,7 +21,7 @@ import os
 
 from world2vec.commands.errors import UsageError
 from world2vec.paths import DEFAULT_MODEL_DIR
-from world2vec.service.config import ConfigError, ServiceConfig
+from world2vec.service.config import INDEX_KINDS, ConfigError, ServiceConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default=None,
                         choices=["debug", "info", "warning", "error", "critical"],
                         help=f"log level (default: {defaults.log_level}; WORLD2VEC_LOG_LEVEL)")
+    parser.add_argument("--index", default=None, choices=INDEX_KINDS,
+                        help="memory index: auto (exact, then HNSW, then IVF-PQ as the memory "
+                             "grows), flat, hnsw, ivf or ivfpq (default: auto; WORLD2VEC_INDEX)")
     parser.add_argument("--access-log", action="store_true", default=None,
                         help="log every request to stderr (WORLD2VEC_ACCESS_LOG)")
 
@@ -57,7 +60,7 @@ def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> S
     """The ServiceConfig for these flags over the environment; UsageError if invalid."""
     flags = {name: getattr(args, name, None) for name in
              ("host", "port", "data", "model", "threads", "max_body_mb", "timeout",
-              "log_level", "access_log")}
+              "log_level", "access_log", "index")}
     try:
         config = ServiceConfig.from_sources(flags, os.environ if environ is None else environ)
     except ConfigError as exc:

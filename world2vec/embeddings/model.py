@@ -19,10 +19,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from world2vec.embeddings.keyed import KeyedVectors
 from world2vec.embeddings.objects import ObjectEncoder
 from world2vec.embeddings.relation_fitting import transform as relation_neighbours
 from world2vec.embeddings.relations import RelationTransform, load_relations
@@ -64,6 +66,11 @@ class Model:
     def events_path(self) -> str | None:
         return self.words.events_path
 
+    @cached_property
+    def wv(self) -> KeyedVectors:
+        """The word vectors with gensim's KeyedVectors names and semantics (``model.wv``)."""
+        return KeyedVectors(self.words)
+
     def __repr__(self) -> str:
         return (f"Model(name={self.name!r}, dim={self.dim}, words={len(self.words)}, "
                 f"sentence={self.default_sentence!r}, relations={sorted(self.relations)})")
@@ -98,6 +105,14 @@ class Model:
         if isinstance(texts, str):
             raise TypeError("encode_texts takes a list of texts, not one string")
         return self.sentence_encoder(encoder).encode(list(texts), batch_size=batch_size)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+        """Sentence vectors of ``texts``: an (n, dim) float32 array of unit rows.
+
+        The same as :meth:`encode_texts` with the default encoder, under the name
+        sentence-embedding libraries use.
+        """
+        return np.asarray(self.encode_texts(texts, batch_size=batch_size), dtype=np.float32)
 
     def encode_objects(self, objects: Sequence[dict[str, Any]]) -> np.ndarray:
         """Objects given as ``{"id", "features", "relations"}`` -> unit float32 rows."""
