@@ -116,3 +116,20 @@ def test_index_is_rebuilt_after_reopen_and_compaction(tmp_path):
     assert store.stats()["index"] == "hnsw"
     assert store.search(x[1700], k=1)[0].id == "v1700"
     store.close()
+
+
+def test_a_new_index_serves_the_very_next_search(tmp_path, monkeypatch):
+    """Reads share one view of the store until something changes: swapping in a built
+    index is such a change, so the next search uses it instead of the exact scan."""
+    from world2vec.memory import searching
+    x = clustered(1000, seed=2)
+    store = MemoryStore.open(str(tmp_path / "d"), DIM, index="hnsw", background=False)
+    store.add([{"id": f"v{i}", "vector": x[i].tolist()} for i in range(1000)])
+    exact_scans = []
+    real_exact = searching.exact
+    monkeypatch.setattr(searching, "exact",
+                        lambda *args: exact_scans.append(1) or real_exact(*args))
+    assert store.search(x[5], k=1)[0].id == "v5" and len(exact_scans) == 1   # no index yet
+    store.refresh()
+    assert store.search(x[5], k=1)[0].id == "v5" and len(exact_scans) == 1   # the HNSW answered
+    store.close()
