@@ -26,9 +26,8 @@ from world2vec.memory.errors import ItemExists, StoreClosed, ValidationError
 from world2vec.memory.filters import Filter, parse_filter
 from world2vec.memory.indexes import IndexConfig
 from world2vec.memory.items import Hit, Item, as_query, check_k, coerce_items, ids_of
-from world2vec.memory.lock import DirectoryLock
+from world2vec.memory.locks import DirectoryLock, RWLock
 from world2vec.memory.metadata import RowTable
-from world2vec.memory.rwlock import RWLock
 from world2vec.memory.searching import MaskCache, search_hits, search_hits_by_id
 from world2vec.memory.wal import LogWriter, read_log
 
