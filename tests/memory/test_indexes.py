@@ -133,3 +133,20 @@ def test_a_new_index_serves_the_very_next_search(tmp_path, monkeypatch):
     store.refresh()
     assert store.search(x[5], k=1)[0].id == "v5" and len(exact_scans) == 1   # the HNSW answered
     store.close()
+
+
+def test_assigning_a_new_index_config_takes_effect_at_the_next_refresh(tmp_path):
+    """``store.config`` is a public attribute (the benchmark switches index kinds on one
+    store this way): reads and builds use the config assigned last."""
+    x = clustered(1200, seed=6)
+    store = MemoryStore.open(str(tmp_path / "d"), DIM, background=False)   # auto: exact here
+    store.add([{"id": f"v{i}", "vector": x[i].tolist()} for i in range(1200)])
+    assert store.search(x[3], k=1)[0].id == "v3"
+    store.refresh()
+    assert store.stats()["index"] == "flat"
+    for kind in ("hnsw", "ivf"):
+        store.config = IndexConfig(kind)
+        store.refresh()
+        assert store.stats()["index"] == kind and store.stats()["index_covered"] == 1200
+        assert store.search(x[3], k=1)[0].id == "v3"
+    store.close()

@@ -58,9 +58,9 @@ class MemoryStore:
 
     Readers get a frozen :class:`ReadView` under the read lock: references, never copies
     (table, exact index, a zero-copy view of its vectors, ``ann``, settings, filter cache,
-    version), shared by all reads until the next write. While the lock is held none of it
-    changes, so rows, vectors and cached masks agree; after release the view must be dropped
-    (the next add may move the vectors): results copy out what they keep.
+    version), shared by reads until a write or a new ``config``. While the lock is held
+    none of it changes, so rows, vectors and cached masks agree; after release the view
+    must be dropped (the next add may move the vectors): results copy out what they keep.
 
     Index rebuilds never block readers: the builder copies rows under the read lock, builds
     with no lock held, and takes the write lock only to swap the ``ann`` reference, unless a
@@ -232,9 +232,9 @@ class MemoryStore:
     # -- reads --------------------------------------------------------------------
     def _read_view(self) -> ReadView:
         """The state as readers see it (under the read lock): built once and shared
-        until ``_writing`` drops it, so a search pays one attribute load for it."""
+        until ``_writing`` drops it or a caller assigns ``config`` or ``ann`` anew."""
         view = self._current
-        if view is None:
+        if view is None or view.config is not self.config or view.ann is not self.ann:
             flat = self._flat
             view = self._current = ReadView(self._table, flat, stored_vectors(flat), self.ann,
                                             self.config, self._masks, self._version)
