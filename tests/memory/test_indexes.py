@@ -116,3 +116,37 @@ def test_index_is_rebuilt_after_reopen_and_compaction(tmp_path):
     assert store.stats()["index"] == "hnsw"
     assert store.search(x[1700], k=1)[0].id == "v1700"
     store.close()
+
+
+def test_a_new_index_serves_the_very_next_search(tmp_path, monkeypatch):
+    """Reads share one view of the store until something changes: swapping in a built
+    index is such a change, so the next search uses it instead of the exact scan."""
+    from world2vec.memory import searching
+    x = clustered(1000, seed=2)
+    store = MemoryStore.open(str(tmp_path / "d"), DIM, index="hnsw", background=False)
+    store.add([{"id": f"v{i}", "vector": x[i].tolist()} for i in range(1000)])
+    exact_scans = []
+    real_exact = searching.exact
+    monkeypatch.setattr(searching, "exact",
+                        lambda *args: exact_scans.append(1) or real_exact(*args))
+    assert store.search(x[5], k=1)[0].id == "v5" and len(exact_scans) == 1   # no index yet
+    store.refresh()
+    assert store.search(x[5], k=1)[0].id == "v5" and len(exact_scans) == 1   # the HNSW answered
+    store.close()
+
+
+def test_assigning_a_new_index_config_takes_effect_at_the_next_refresh(tmp_path):
+    """``store.config`` is a public attribute (the benchmark switches index kinds on one
+    store this way): reads and builds use the config assigned last."""
+    x = clustered(1200, seed=6)
+    store = MemoryStore.open(str(tmp_path / "d"), DIM, background=False)   # auto: exact here
+    store.add([{"id": f"v{i}", "vector": x[i].tolist()} for i in range(1200)])
+    assert store.search(x[3], k=1)[0].id == "v3"
+    store.refresh()
+    assert store.stats()["index"] == "flat"
+    for kind in ("hnsw", "ivf"):
+        store.config = IndexConfig(kind)
+        store.refresh()
+        assert store.stats()["index"] == kind and store.stats()["index_covered"] == 1200
+        assert store.search(x[3], k=1)[0].id == "v3"
+    store.close()

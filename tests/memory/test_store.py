@@ -182,3 +182,26 @@ def test_repeated_filters_see_every_new_write(store):
     store.upsert([{"id": "fresh", "vector": probe.tolist(), "kind": "qa", "tags": ["new"]}])
     store.delete("fresh")
     assert store.search(probe, k=5, filter=flt) == []
+
+
+def test_every_change_is_seen_by_the_next_read(store):
+    """Reads share one view of the store until something changes; each kind of change
+    (add, upsert, delete, compaction) must be visible to the very next read."""
+    store.add(random_items(40))
+    axis = np.eye(DIM)
+    assert store.search(axis[0], k=1)[0].id != "new"
+    store.add([{"id": "new", "vector": axis[0].tolist()}])
+    assert store.search(axis[0], k=1)[0].id == "new"
+    assert store.search_by_id("new", k=1)[0].id != "new"
+    store.upsert([{"id": "new", "vector": axis[1].tolist(), "text": "moved"}])
+    assert store.get("new").vector == pytest.approx(axis[1])
+    assert store.search(axis[1], k=1)[0].item.text == "moved"
+    store.delete("new")
+    assert store.get("new") is None and "new" not in [h.id for h in store.search(axis[1], k=41)]
+    store.delete_many([f"i{i}" for i in range(20)])
+    assert len(store.search(axis[2], k=40)) == 20
+    store.snapshot()                                    # compacts: a new table and index
+    assert store.stats()["rows"] == 20
+    store.add([{"id": "after", "vector": axis[2].tolist()}])
+    assert store.search(axis[2], k=1)[0].id == "after"
+    assert [h.id for h in store.search(axis[2], k=21)].count("after") == 1

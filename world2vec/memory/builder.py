@@ -5,21 +5,23 @@ builder copies the rows it needs under a brief shared lock, trains/adds on its
 private copy (FAISS releases the GIL), and takes the exclusive lock only to
 swap one reference. A compaction in between renumbers rows, bumps ``epoch`` and
 the stale build is thrown away.
+
+The builder never sees the store: the store hands it two callables, one that
+yields a :class:`ReadView` under the read lock and one that swaps the
+:class:`AnnState` under the write lock (see :class:`IndexBuilder`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import faiss
 
-from world2vec.memory.indexes import build_ann
-
-if TYPE_CHECKING:
-    from world2vec.memory.store import MemoryStore
+from world2vec.memory.indexes import AnnState, build_ann
+from world2vec.memory.view import ReadView
 
 log = logging.getLogger("world2vec.memory")
 
@@ -27,21 +29,26 @@ EXTEND_MIN_ROWS = 5_000      # background: extend once this many rows are search
 EXTEND_FRACTION = 0.05       # ... or this fraction of the covered rows, whichever is larger
 RETRAIN_GROWTH = 4           # IVF: retrain once the store is this many times its training size
 
+ReadLocked = Callable[[], AbstractContextManager[ReadView]]
+"""Takes the store's read lock and yields a view of it until the block ends."""
 
-@dataclass(frozen=True)
-class AnnState:
-    """An approximate index covering rows ``[0, covered)`` (immutable: swapped whole)."""
-
-    index: Any = None
-    kind: str | None = None
-    covered: int = 0
-    epoch: int = 0
-    trained_on: int = 0
+Swap = Callable[[Callable[[AnnState], AnnState | None]], bool]
+"""``swap(decide)``: under the store's write lock, ``decide(current)`` returns the
+AnnState to install, or None to keep the current one; True if one was installed."""
 
 
 class IndexBuilder:
-    def __init__(self, store: MemoryStore, background: bool) -> None:
-        self.store = store
+    """Keeps a store's approximate index up to date, on its own thread (``background``)
+    or when asked (``run_once``); one build step at a time.
+
+    ``read`` and ``swap`` are the store's read-locked view and write-locked swap (see
+    ``ReadLocked`` and ``Swap``): the builder decides and copies under the first,
+    builds with no lock held, and installs its result through the second.
+    """
+
+    def __init__(self, read: ReadLocked, swap: Swap, background: bool) -> None:
+        self._read = read
+        self._swap = swap
         self.background = background
         self._mutex = threading.Lock()
         self._event = threading.Event()
@@ -88,11 +95,11 @@ class IndexBuilder:
             self._step(force)
 
     def _step(self, force: bool) -> None:
-        store = self.store
-        with store._rw.read():
-            n = store._flat.ntotal
-            state = store.ann
-            wanted = store.config.wanted(len(store._table))
+        with self._read() as view:
+            n = view.flat.ntotal
+            state = view.ann
+            config = view.config
+            wanted = config.wanted(len(view.table))
             if wanted is None:
                 drop = state.index is not None
                 vectors = None
@@ -105,25 +112,27 @@ class IndexBuilder:
                         EXTEND_MIN_ROWS, EXTEND_FRACTION * state.covered))):
                     return
                 start = 0 if full else state.covered
-                vectors = store._vectors_view()[start:n].copy()
+                vectors = view.vectors[start:n].copy()
         if wanted is None:
             if drop:
-                with store._rw.write():
-                    if store.ann.epoch == state.epoch:
-                        store.ann = AnnState(epoch=state.epoch)
+                self._swap(lambda current: AnnState(epoch=state.epoch)
+                           if current.epoch == state.epoch else None)
             return
         if full:
-            index = build_ann(wanted, vectors, store.config)
+            index = build_ann(wanted, vectors, config)
             trained_on = n
         else:
             index = faiss.clone_index(state.index)
             index.add(vectors)
             trained_on = state.trained_on
-        with store._rw.write():
+
+        def decide(current: AnnState) -> AnnState | None:
             if self._stop and not force:
-                return
-            if store.ann.epoch != state.epoch:
+                return None
+            if current.epoch != state.epoch:     # a compaction renumbered the rows meanwhile
                 self.poke()
-                return
-            store.ann = AnnState(index, wanted, n, state.epoch, trained_on)
-        self.builds += 1
+                return None
+            return AnnState(index, wanted, n, state.epoch, trained_on)
+
+        if self._swap(decide):
+            self.builds += 1

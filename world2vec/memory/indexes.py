@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import faiss
 import numpy as np
@@ -52,6 +53,14 @@ class IndexConfig:
         if self.kind == "exact":
             self.kind = "flat"
 
+    @classmethod
+    def from_options(cls, kind: str, options: dict[str, Any]) -> IndexConfig:
+        """The settings of ``MemoryStore.open(index=kind, **options)``; unknown names refused."""
+        unknown = set(options) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValidationError(f"unknown index option(s): {sorted(unknown)}")
+        return cls(kind=kind, **options)
+
     def wanted(self, n: int) -> str | None:
         """The approximate index kind for ``n`` live vectors, or None for exact only."""
         kind = self.kind
@@ -63,6 +72,21 @@ class IndexConfig:
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class AnnState:
+    """An approximate index covering rows ``[0, covered)`` (immutable: swapped whole).
+
+    ``epoch`` counts compactions: a build started before one renumbered the rows
+    carries the old epoch and is thrown away rather than swapped in.
+    """
+
+    index: Any = None
+    kind: str | None = None
+    covered: int = 0
+    epoch: int = 0
+    trained_on: int = 0
 
 
 EF_BASE_ROWS = 100_000

@@ -17,9 +17,11 @@ import re
 import shutil
 from typing import Any
 
+import faiss
 import msgpack
 import numpy as np
 
+from world2vec.memory.metadata import RowTable
 from world2vec.memory.wal import fsync_dir
 
 FORMAT = 1
@@ -78,6 +80,32 @@ def read_snapshot(data_dir: str, gen: int) -> tuple[np.ndarray, dict[str, Any]]:
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path}: unknown snapshot format {meta.get('format')!r}")
     return vectors, meta
+
+
+def snapshot_meta(table: RowTable, rows: list[int], dim: int, index: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """The metadata of a snapshot of ``rows`` of ``table``, in that order."""
+    return {"dim": dim, "count": len(rows), "index": index,
+            "ids": [table.ids[r] for r in rows], "kinds": [table.kinds[r] for r in rows],
+            "texts": [table.texts[r] for r in rows], "tags": [table.tags[r] for r in rows],
+            "payloads": [table.payloads[r] for r in rows],
+            "answers": [table.answers[r] for r in rows],
+            "created": [table.created[r] for r in rows]}
+
+
+def rows_from_snapshot(vectors: np.ndarray, meta: dict[str, Any], dim: int
+                       ) -> tuple[RowTable, faiss.IndexFlatIP]:
+    """A row table and exact index holding a snapshot's items, one row each in its
+    order (also how a compaction renumbers rows: from the snapshot it just wrote)."""
+    table = RowTable()
+    for i, item_id in enumerate(meta["ids"]):
+        table.append(item_id, meta["kinds"][i], meta["texts"][i], meta["tags"][i],
+                     meta["payloads"][i], meta["answers"][i], meta["created"][i])
+    table.flush()
+    flat = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return table, flat
 
 
 def remove_older(data_dir: str, gen: int) -> None:

@@ -1,11 +1,10 @@
 """MemoryStore: durable, filterable, thread-safe vector memory on FAISS.
 
-Write path: validate the whole batch -> append one WAL record and fsync -> apply
-to memory under the exclusive side of a readers-writer lock (microseconds). A
-write mutex serialises writers (and snapshots) so the log order is the apply
-order. Read path: shared lock, compile the filter to a row bitmap, search.
-Approximate indexes are built off-lock on copies (``builder.py``); see
-docs/MEMORY.md for the whole design.
+Write path: validate the whole batch -> append one WAL record and fsync -> apply in
+memory under the write lock (microseconds). Read path: read lock, a :class:`ReadView`,
+compiled filter, search (``searching.py``); approximate indexes are built off-lock
+(``builder.py``). Those modules never see the store, only what it hands them. The
+lock contract is the class's docstring; docs/MEMORY.md has the whole design.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import faiss
@@ -21,15 +21,15 @@ import numpy as np
 
 from world2vec.memory import snapshot as snap
 from world2vec.memory.bm25 import BM25
-from world2vec.memory.builder import AnnState, IndexBuilder
+from world2vec.memory.builder import IndexBuilder
 from world2vec.memory.errors import ItemExists, StoreClosed, ValidationError
 from world2vec.memory.filters import Filter, parse_filter
-from world2vec.memory.indexes import IndexConfig
+from world2vec.memory.indexes import AnnState, IndexConfig
 from world2vec.memory.items import Hit, Item, as_query, check_k, coerce_items, ids_of
-from world2vec.memory.lock import DirectoryLock
+from world2vec.memory.locks import DirectoryLock, RWLock
 from world2vec.memory.metadata import RowTable
-from world2vec.memory.rwlock import RWLock
-from world2vec.memory.searching import MaskCache, search_hits, search_hits_by_id
+from world2vec.memory.searching import search_hits, search_hits_by_id
+from world2vec.memory.view import MaskCache, ReadView, stored_vectors
 from world2vec.memory.wal import LogWriter, read_log
 
 log = logging.getLogger("world2vec.memory")
@@ -38,7 +38,36 @@ COMPACT_DEAD_FRACTION = 0.2
 
 
 class MemoryStore:
-    """The embedded memory: one instance per data directory, shared by all threads."""
+    """The embedded memory: one instance per data directory, shared by all threads.
+
+    Lock contract. Locks, outermost first (a thread holding two took them in this order):
+
+    * Directory lock (flock on ``DIR/LOCK``), from :meth:`open` to :meth:`close`: one writing
+      process per data directory.
+    * Write mutex: serialises :meth:`add`, :meth:`upsert`, :meth:`delete`, :meth:`delete_many`,
+      :meth:`snapshot` and :meth:`close`, so the log order is the apply order. Held across the
+      fsync and snapshot I/O (readers never wait on it); its holder is the only mutator, so it
+      may read the state without the read lock. At its level, each guarding only its own
+      object: the BM25 mutex and the builder's mutex (one build step at a time).
+    * Readers-writer lock (writer-preferring) over the in-memory state: row table, exact index
+      and its vectors, ``ann``, the version keying cached filters. Read side: get, search,
+      search_by_id, lexical_search, and a snapshot or the builder copying rows. Write side
+      (``_writing``; microseconds, never across I/O or a build): applying a put or delete
+      whose log record is durable, swapping in a compaction's table and index or a new ``ann``.
+    * Innermost, the compiled-filter cache's own lock (readers share that cache).
+
+    Readers get a frozen :class:`ReadView` under the read lock: references, never copies
+    (table, exact index, a zero-copy view of its vectors, ``ann``, settings, filter cache,
+    version), shared by reads until a write or a new ``config``. While the lock is held
+    none of it changes, so rows, vectors and cached masks agree; after release the view
+    must be dropped (the next add may move the vectors): results copy out what they keep.
+
+    Index rebuilds never block readers: the builder copies rows under the read lock, builds
+    with no lock held, and takes the write lock only to swap the ``ann`` reference, unless a
+    compaction (which bumps the epoch) came in between. Meanwhile readers use the old index
+    or exact search, rows newer than the index searched exactly. A compaction builds aside
+    the same way. ``len``, ``in``, :meth:`stats` and the closed flag read without a lock.
+    """
 
     def __init__(self, data_dir: str, dim: int, config: IndexConfig,
                  snapshot_wal_bytes: int, background: bool) -> None:
@@ -56,14 +85,14 @@ class MemoryStore:
         self._lock = DirectoryLock(data_dir)
         self._gen = 0
         self._wal: LogWriter | None = None
-        self._builder = IndexBuilder(self, background)
+        self._builder = IndexBuilder(self._reading, self._swap_ann, background)
         self._layout = 0                      # bumped when a compaction renumbers rows
         self._lex: BM25 | None = None
         self._lex_layout = -1
         self._lex_mutex = threading.Lock()
         self._version = 0                     # bumped by every write: invalidates cached filters
         self._masks = MaskCache()
-        self._view: tuple | None = None       # (index, ntotal, view) of _vectors_view
+        self._current: ReadView | None = None  # the view readers share until the next change
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -79,10 +108,7 @@ class MemoryStore:
         """
         if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
             raise ValidationError(f"dim must be a positive integer, got {dim!r}")
-        unknown = set(index_options) - set(IndexConfig.__dataclass_fields__)
-        if unknown:
-            raise ValidationError(f"unknown index option(s): {sorted(unknown)}")
-        config = IndexConfig(kind=index, **index_options)
+        config = IndexConfig.from_options(index, index_options)
         os.makedirs(data_dir, exist_ok=True)
         store = cls(data_dir, dim, config, snapshot_wal_bytes, background)
         store._lock.acquire()
@@ -101,7 +127,7 @@ class MemoryStore:
             if meta["dim"] != self._dim:
                 raise ValidationError(f"{self.data_dir} holds vectors of dimension {meta['dim']}, "
                                       f"not {self._dim} (was it written with another model?)")
-            self._table, self._flat = self._build_rows(vectors, meta)
+            self._table, self._flat = snap.rows_from_snapshot(vectors, meta, self._dim)
         self._gen = gen or 0
         for wal_gen in snap.wal_generations(self.data_dir):
             if wal_gen < self._gen:
@@ -114,17 +140,6 @@ class MemoryStore:
             self._gen = max(self._gen, wal_gen)
         snap.remove_older(self.data_dir, self._gen)
         self._wal = LogWriter(os.path.join(self.data_dir, snap.wal_name(self._gen)))
-
-    def _build_rows(self, vectors: np.ndarray, meta: dict) -> tuple[RowTable, faiss.IndexFlatIP]:
-        table = RowTable()
-        for i, item_id in enumerate(meta["ids"]):
-            table.append(item_id, meta["kinds"][i], meta["texts"][i], meta["tags"][i],
-                         meta["payloads"][i], meta["answers"][i], meta["created"][i])
-        table.flush()
-        flat = faiss.IndexFlatIP(self._dim)
-        if len(vectors):
-            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return table, flat
 
     # -- properties ---------------------------------------------------------------
     @property
@@ -166,7 +181,7 @@ class MemoryStore:
                         raise ItemExists(f"item {position} (id {it.id!r}) already exists; "
                                          f"use upsert to replace it", it.id, position)
             self._wal.append([record])
-            with self._rw.write():
+            with self._writing():
                 self._apply_put(record["items"], matrix)
                 self._version += 1
             self._after_write()
@@ -186,7 +201,7 @@ class MemoryStore:
             if not present:
                 return 0
             self._wal.append([{"op": "del", "ids": present}])
-            with self._rw.write():
+            with self._writing():
                 for item_id in present:
                     self._table.kill(item_id)
                 self._version += 1
@@ -215,33 +230,38 @@ class MemoryStore:
         self._builder.poke()
 
     # -- reads --------------------------------------------------------------------
-    def _vectors_view(self) -> np.ndarray:
-        """Zero-copy view of the exact index's storage; valid only under the read lock.
-
-        Cached until the index grows or is replaced (an add may move its storage, and
-        every add changes ``ntotal``; the cache holds the index it viewed, so a
-        replaced one is never confused with its successor).
-        """
-        flat = self._flat
-        n = flat.ntotal
-        cached = self._view
-        if cached is not None and cached[0] is flat and cached[1] == n:
-            return cached[2]
-        view = np.empty((0, self._dim), dtype=np.float32) if n == 0 else \
-            faiss.rev_swig_ptr(flat.get_xb(), n * self._dim).reshape(n, self._dim)
-        self._view = (flat, n, view)
+    def _read_view(self) -> ReadView:
+        """The state as readers see it (under the read lock): built once and shared
+        until ``_writing`` drops it or a caller assigns ``config`` or ``ann`` anew."""
+        view = self._current
+        if view is None or view.config is not self.config or view.ann is not self.ann:
+            flat = self._flat
+            view = self._current = ReadView(self._table, flat, stored_vectors(flat), self.ann,
+                                            self.config, self._masks, self._version)
         return view
 
-    def _item(self, row: int, vectors: np.ndarray | None) -> Item:
-        """The item of a row; its vector copied out only when ``vectors`` is given.
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The write lock, for changing the state; the shared ReadView is dropped."""
+        with self._rw.write():
+            try:
+                yield
+            finally:
+                self._current = None
 
-        Tags and payload are shallow copies, so a caller editing a result cannot edit
-        the store (they cost ~0.1 us; the vector copy is what a search result skips).
-        """
-        t = self._table
-        return Item(t.ids[row], t.kinds[row], t.texts[row],
-                    None if vectors is None else vectors[row].copy(), list(t.tags[row]),
-                    dict(t.payloads[row]), t.answers[row], t.created[row])
+    @contextmanager
+    def _reading(self) -> Iterator[ReadView]:
+        """The read lock, and a view of the state while it is held (for the builder)."""
+        with self._rw.read():
+            yield self._read_view()
+
+    def _swap_ann(self, decide: Callable[[AnnState], AnnState | None]) -> bool:
+        """Under the write lock, install ``decide(current ann)`` unless it is None."""
+        with self._writing():
+            new = decide(self.ann)
+            if new is not None:
+                self.ann = new
+            return new is not None
 
     def get(self, item_id: str) -> Item | None:
         """The stored item (with its unit vector), or None."""
@@ -250,7 +270,7 @@ class MemoryStore:
             raise ValidationError("id must be a string")
         with self._rw.read():
             row = self._table.row_of.get(item_id)
-            return None if row is None else self._item(row, self._vectors_view())
+            return None if row is None else self._read_view().item(row, with_vector=True)
 
     def search(self, vector: Any, k: int = 10, filter: Filter | Mapping | None = None,
                exclude_ids: Iterable[str] = (), with_vectors: bool = False) -> list[Hit]:
@@ -271,7 +291,7 @@ class MemoryStore:
         exclude = [exclude_ids] if isinstance(exclude_ids, str) else \
             (exclude_ids if isinstance(exclude_ids, (list, tuple)) else list(exclude_ids))
         with self._rw.read():
-            return search_hits(self, query, k, flt, exclude, with_vectors)
+            return search_hits(self._read_view(), query, k, flt, exclude, with_vectors)
 
     def search_by_id(self, item_id: str, k: int = 10, filter: Filter | Mapping | None = None,
                      with_vectors: bool = False) -> list[Hit] | None:
@@ -288,7 +308,7 @@ class MemoryStore:
         k = check_k(k)
         flt = parse_filter(filter)
         with self._rw.read():
-            return search_hits_by_id(self, item_id, k, flt, with_vectors)
+            return search_hits_by_id(self._read_view(), item_id, k, flt, with_vectors)
 
     def lexical_search(self, query: str, k: int = 10) -> list[tuple[str, float]]:
         """BM25 ranking of stored items by their text (and answer): ``[(id, score)]``.
@@ -322,14 +342,9 @@ class MemoryStore:
         table = self._table
         with self._rw.read():
             live = np.flatnonzero(table.live.view())
-            vectors = self._vectors_view()[live].copy()
+            vectors = self._read_view().vectors[live].copy()
         rows = live.tolist()
-        meta = {"dim": self._dim, "count": len(rows), "index": self.config.to_dict(),
-                "ids": [table.ids[r] for r in rows], "kinds": [table.kinds[r] for r in rows],
-                "texts": [table.texts[r] for r in rows], "tags": [table.tags[r] for r in rows],
-                "payloads": [table.payloads[r] for r in rows],
-                "answers": [table.answers[r] for r in rows],
-                "created": [table.created[r] for r in rows]}
+        meta = snap.snapshot_meta(table, rows, self._dim, self.config.to_dict())
         gen = self._gen + 1
         path = snap.write_snapshot(self.data_dir, gen, vectors, meta)
         old_wal = self._wal
@@ -343,8 +358,8 @@ class MemoryStore:
 
     def _compact(self, vectors: np.ndarray, meta: dict) -> None:
         """Renumber rows without the dead ones (built aside, swapped in)."""
-        new_table, new_flat = self._build_rows(vectors, meta)
-        with self._rw.write():
+        new_table, new_flat = snap.rows_from_snapshot(vectors, meta, self._dim)
+        with self._writing():
             self._table, self._flat = new_table, new_flat
             self.ann = AnnState(epoch=self.ann.epoch + 1)
             self._layout += 1
