@@ -106,6 +106,7 @@ def test_a_call_carries_its_relation_and_concept():
 @pytest.mark.parametrize("text,position", [
     ("capital()", 8), ("capital(2*a)", 8), ("capital(a - b)", 10), ("capital(a", 9),
     ("capital(a b)", 10), ('"capital"(a)', 9), ("2(a)", 1), ("capital((a))", 8),
+    ("__import__('os')", 0), ("a + os.system(x)", 4), ("capital(é(a))", 8),
 ])
 def test_malformed_calls_say_where(text, position):
     with pytest.raises(ExpressionError) as info:

@@ -13,7 +13,7 @@ Grammar (usual precedence, left to right)::
     term   := unary (("*" | "/") unary)*
     unary  := ("+" | "-") unary | atom
     atom   := NUMBER | concept | call | "(" expr ")"
-    call   := WORD "(" (concept | call) ")"
+    call   := NAME "(" (concept | call) ")"      NAME: a letter, then letters, digits, "_"
     concept := WORD | '"' any text '"'
 
 A product or quotient needs a plain number on at least one side (``2*king``,
@@ -41,6 +41,8 @@ MAX_DEPTH = 32
 
 _NUMBER_RE = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _WORD_RE = re.compile(r'[^\s+\-*/()"]+')
+#: What may be called: a relation's name, as users name theirs (``language_of``).
+_RELATION_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 class ExpressionError(ValueError):
@@ -225,6 +227,9 @@ class _Parser:
 
     def call(self, name: Token) -> RelationCall:
         """``name(concept)`` or ``name(call)``: one concept, no arithmetic inside."""
+        if not _RELATION_NAME_RE.match(name.text):
+            raise ExpressionError(f"{name.text!r} is not a relation's name (a letter, then "
+                                  "letters, digits or '_')", name.pos)
         opening = self.take()
         self._enter(opening)
         arg = self.take()
