@@ -206,6 +206,16 @@ def test_forgetting_a_relation_makes_it_unknown(client):
     assert body["relation"] == "feminine"
 
 
+def test_metrics_count_the_relation_routes_and_the_relations(client):
+    assert teach(client).status_code == 201
+    client.get("/transform", query_string={"relation": "feminine", "concept": "boy"})
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'world2vec_requests_total{method="POST",route="/relations",status="201"} 1' in text
+    assert 'world2vec_requests_total{method="GET",route="/transform",status="200"} 1' in text
+    assert 'world2vec_relations{source="user"} 1' in text
+    assert 'world2vec_relations{source="model"} 0' in text
+
+
 def test_msgpack_bodies_and_answers(client):
     import msgpack
 
