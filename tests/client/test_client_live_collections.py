@@ -154,16 +154,16 @@ def test_teach_transform_and_forget_a_relation(client, has_route):
         pytest.skip("the server has no /relations yet")
     pairs = [("france", "paris"), ("italy", "rome"), ("japan", "tokyo"), ("germany", "berlin"),
              ("spain", "madrid"), ("russia", "moscow")]
-    taught = client.teach("live-capital", pairs, replace=True)
-    assert taught.name == "live-capital" and 0.0 <= taught.accuracy <= 1.0
-    assert "live-capital" in [r.name for r in client.relations()]
-    hits = client.transform("live-capital", "china", k=5)
+    taught = client.teach("live_capital", pairs, replace=True)
+    assert taught.name == "live_capital" and 0.0 <= taught.accuracy <= 1.0
+    assert "live_capital" in [r.name for r in client.relations()]
+    hits = client.transform("live_capital", "china", k=5)
     assert len(hits) == 5 and "china" not in hits.ids
     with pytest.raises(Conflict):
-        client.teach("live-capital", pairs)
-    client.forget("live-capital")
+        client.teach("live_capital", pairs)
+    client.forget("live_capital")
     with pytest.raises(NotFound):
-        client.transform("live-capital", "china")
+        client.transform("live_capital", "china")
 
 
 def test_activating_the_served_model_is_a_job_that_does_nothing(client, has_route):

@@ -1,12 +1,23 @@
-"""The expression parser of concept arithmetic: weighted terms out, or an error saying where."""
+"""The expression parser of concept arithmetic: weighted terms out, or an error saying where;
+relation calls (``capital(france)``) parsed, then applied by ``compose``."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from feature_words import feature_words
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from world2vec.embeddings.expressions import ExpressionError, parse_expression
+from world2vec.embeddings.arithmetic import compose, compose_similar
+from world2vec.embeddings.concepts import UnknownConceptError, known_vector
+from world2vec.embeddings.expressions import (
+    ExpressionError,
+    RelationCall,
+    mentioned_concepts,
+    parse_expression,
+)
+from world2vec.embeddings.relations import UnknownRelationError
 
 
 @pytest.mark.parametrize("text,terms", [
@@ -63,3 +74,74 @@ def test_the_parser_only_ever_returns_terms_or_raises_expression_error(text):
     except ExpressionError:
         return
     assert terms and all(isinstance(k, str) and isinstance(v, float) for k, v in terms.items())
+
+
+# -- relation calls ----------------------------------------------------------------------------
+@pytest.mark.parametrize("text,terms", [
+    ("capital(japan)", {"capital(japan)": 1.0}),
+    ("capital(france) - france + italy", {"capital(france)": 1.0, "france": -1.0, "italy": 1.0}),
+    ("0.5*capital(france)", {"capital(france)": 0.5}),
+    ("-(capital(a) - b)/2", {"capital(a)": -0.5, "b": 0.5}),
+    ("capital(a) + capital(a)", {"capital(a)": 2.0}),
+    ("capital (a)", {"capital(a)": 1.0}),
+    ('capital("new  york")', {"capital(new york)": 1.0}),
+    ("plural(capital(france))", {"plural(capital(france))": 1.0}),
+])
+def test_relation_calls_are_terms_of_their_own(text, terms):
+    parsed = parse_expression(text)
+    assert parsed == pytest.approx(terms)
+    calls = [t for t in parsed if "(" in t]
+    assert calls and all(isinstance(t, RelationCall) for t in calls)
+
+
+def test_a_call_carries_its_relation_and_concept():
+    (call,) = parse_expression("plural(capital(france))")
+    assert call.relation == "plural" and call.argument == "capital(france)"
+    assert call.argument.relation == "capital" and call.concept == "france"
+    assert mentioned_concepts(parse_expression("capital(france) - france + italy")) \
+        == ["france", "italy"]
+    assert mentioned_concepts(parse_expression("king - man")) == ["king", "man"]
+
+
+@pytest.mark.parametrize("text,position", [
+    ("capital()", 8), ("capital(2*a)", 8), ("capital(a - b)", 10), ("capital(a", 9),
+    ("capital(a b)", 10), ('"capital"(a)', 9), ("2(a)", 1), ("capital((a))", 8),
+    ("__import__('os')", 0), ("a + os.system(x)", 4), ("capital(é(a))", 8),
+])
+def test_malformed_calls_say_where(text, position):
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(text)
+    assert info.value.position == position
+
+
+def test_nested_calls_are_bounded_like_parentheses():
+    with pytest.raises(ExpressionError):
+        parse_expression("f(" * 40 + "a" + ")" * 40)
+
+
+@pytest.fixture(scope="module")
+def words():
+    return feature_words()
+
+
+def test_compose_maps_a_call_through_the_relations_it_is_given(words):
+    seen = []
+
+    def capital(name, vector):  # a relation that takes any country to rome
+        if name != "capital":
+            raise UnknownRelationError(name)
+        seen.append(vector)
+        return known_vector(words, "rome")
+
+    total = compose(words, parse_expression("0.5*capital(france) + italy"), relations=capital)
+    assert np.allclose(seen[0], known_vector(words, "france"))
+    assert np.allclose(total, 0.5 * known_vector(words, "rome") + known_vector(words, "italy"),
+                       atol=1e-6)
+    found = [w for w, _ in compose_similar(words, "capital(france)", k=3, relations=capital)]
+    assert found[0] == "rome" and "france" not in found  # the concept inside is an input too
+    with pytest.raises(UnknownRelationError):
+        compose(words, parse_expression("capitol(france)"), relations=capital)
+    with pytest.raises(UnknownConceptError):
+        compose(words, parse_expression("capital(frnace)"), relations=capital)
+    with pytest.raises(UnknownRelationError):  # no relations given: none is known
+        compose(words, parse_expression("capital(france)"))

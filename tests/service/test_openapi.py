@@ -28,7 +28,8 @@ def test_document_lists_exactly_the_registered_routes(app, client):
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             if method in METHODS:
-                assert op.get("summary") and "200" in op["responses"], (path, method)
+                assert op.get("summary") and any(code.startswith("2") for code in op["responses"]), \
+                    (path, method)
 
 
 # -- a small JSON-schema -> hypothesis translation, enough for our document ------------
@@ -150,4 +151,4 @@ def test_fuzzing_every_operation_finds_no_server_error(url, document, auth):
             assert set(resp.json()) >= {"type", "title", "status", "detail"}
 
     check()
-    assert len(seen) >= 12  # the fuzzer reached (nearly) every operation
+    assert len(seen) >= 15  # the fuzzer reached (nearly) every operation

@@ -1,4 +1,5 @@
-"""The web page in a real headless Chromium: type a query, see neighbours and the drawn plots."""
+"""The web page in a real headless Chromium: type a query, see neighbours and the drawn plots;
+pick a relation, type a concept, see the transformed concept's neighbours."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 from service_server import start_server, stop_server  # noqa: E402
 
 from world2vec.embeddings.model import DEFAULT_MODEL_DIR  # noqa: E402
@@ -53,9 +54,9 @@ def browser():
     shutil.rmtree(profile, ignore_errors=True)
 
 
-def _results(driver):
+def _results(driver, list_id: str = "results"):
     return [li.get_attribute("data-id")
-            for li in driver.find_elements(By.CSS_SELECTOR, "#results li.result")]
+            for li in driver.find_elements(By.CSS_SELECTOR, f"#{list_id} li.result")]
 
 
 def test_concept_query_shows_neighbours_plot_and_curves(browser, url):
@@ -115,3 +116,38 @@ def test_the_page_on_the_bundled_model(browser, default_url):
     wait.until(lambda d: int(d.find_element(By.ID, "curves").get_attribute("data-series")) >= 2)
     assert "loss" in browser.find_element(By.ID, "curves-note").text
     assert browser.execute_script(INKED_PIXELS, "curves") > 500
+
+
+def test_the_relation_picker_transforms_a_concept(browser, default_url):
+    browser.get(default_url + "/")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: int(d.find_element(By.ID, "relation").get_attribute("data-count") or 0)
+               >= 4)
+    picker = Select(browser.find_element(By.ID, "relation"))
+    assert {"capital", "antonym", "plural", "adverb"} <= {o.get_attribute("value")
+                                                          for o in picker.options}
+    picker.select_by_value("capital")
+    info = browser.find_element(By.ID, "relation-info")
+    assert "34 pairs" in info.text and "%" in info.text  # its method, pairs and accuracy
+    box = browser.find_element(By.ID, "relation-concept")
+    box.send_keys("france", Keys.ENTER)
+    wait.until(lambda d: len(_results(d, "relation-results")) == 10)
+    found = _results(browser, "relation-results")
+    assert found[0] == "paris" and "france" not in found
+    assert "capital(france)" in info.text
+    scores = [float(s.text) for s in
+              browser.find_elements(By.CSS_SELECTOR, "#relation-results .score")]
+    assert scores == sorted(scores, reverse=True)
+    assert _results(browser) == []  # the query panel's neighbours are left alone
+
+    picker.select_by_value("antonym")
+    box.clear()
+    box.send_keys("frnace", Keys.ENTER)
+    error = browser.find_element(By.ID, "relation-error")
+    wait.until(lambda d: error.is_displayed() and "frnace" in error.text)
+    assert _results(browser, "relation-results") == []
+    suggestion = [a for a in browser.find_elements(By.CSS_SELECTOR, "#relation-error a.suggestion")
+                  if a.text == "france"]
+    suggestion[0].click()
+    wait.until(lambda d: _results(d, "relation-results"))
+    assert box.get_attribute("value") == "france" and not error.is_displayed()

@@ -12,53 +12,77 @@ Every function takes a loaded model's :class:`WordVectors` (``model.words``) or 
 and plain values, returns plain values, and raises typed errors:
 :class:`~world2vec.embeddings.concepts.UnknownConceptError` for a concept the model
 does not know, :class:`~world2vec.embeddings.expressions.ExpressionError` for a
-malformed expression, :class:`CompositionError` for a sum that comes to nothing.
+malformed expression, :class:`CompositionError` for a sum that comes to nothing,
+:class:`~world2vec.embeddings.relations.UnknownRelationError` for a call
+(``capital(japan)``) to a relation the caller did not supply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from world2vec.embeddings.concepts import concept_vectors, known_vector
-from world2vec.embeddings.expressions import parse_expression
+from world2vec.embeddings.expressions import RelationCall, mentioned_concepts, parse_expression
 from world2vec.embeddings.model import Model
+from world2vec.embeddings.relations import UnknownRelationError
 from world2vec.embeddings.words.vectors import WordVectors
 
 ANALOGY_METHODS = ("add", "mul")
 DEFAULT_THRESHOLD = 0.35  # cosine a text needs to be allowed or blocked by a concept
 _NO_SCORE = (None, -2.0)  # below any cosine: what "no concept on this side" compares as
 
+#: Applies a relation by name to a unit vector, giving a unit vector (a RelationBook's
+#: ``apply``, or ``lambda name, v: apply_relation(model, name, v)``); it raises
+#: ``UnknownRelationError`` for a name it does not know.
+RelationApplier = Callable[[str, np.ndarray], np.ndarray]
+
 
 class CompositionError(ValueError):
     """The weighted terms add up to no direction (all zero, or not finite)."""
 
 
-def compose(words: WordVectors, terms: Mapping[str, float]) -> np.ndarray:
+def compose(words: WordVectors, terms: Mapping[str, float],
+            relations: RelationApplier | None = None) -> np.ndarray:
     """The weighted sum of the terms' unit vectors (float32, not normalized).
 
     Terms must be words the model learned (``known_vector``): arithmetic on a vector
-    guessed from spelling would answer with confidence it does not have.
+    guessed from spelling would answer with confidence it does not have. A
+    :class:`RelationCall` term (``capital(japan)``) is its concept's vector mapped by
+    ``relations``; why a callable: which relations exist (the model's own, a user's
+    book) is the caller's business, and this module stays free of it. Without
+    ``relations`` every call is an ``UnknownRelationError``.
     """
     total = np.zeros(words.dim, dtype=np.float32)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
         for term, weight in terms.items():
-            total += np.float32(weight) * known_vector(words, term)
+            total += np.float32(weight) * _term_vector(words, term, relations)
     if not np.any(total) or not np.all(np.isfinite(total)):
         raise CompositionError("the expression's vectors cancel out to nothing")
     return total
 
 
+def _term_vector(words: WordVectors, term: str, relations: RelationApplier | None) -> np.ndarray:
+    if not isinstance(term, RelationCall):
+        return known_vector(words, term)
+    inner = _term_vector(words, term.argument, relations)
+    if relations is None:
+        raise UnknownRelationError(term.relation)
+    return np.asarray(relations(term.relation, inner), dtype=np.float32)
+
+
 def compose_similar(words: WordVectors, expression: str | Mapping[str, float],
-                    k: int = 10) -> list[tuple[str, float]]:
+                    k: int = 10, relations: RelationApplier | None = None
+                    ) -> list[tuple[str, float]]:
     """Concepts nearest to an expression (``"king - man + woman"``) or to ``{term: weight}``.
 
-    The terms themselves are never among the results.
+    The terms themselves are never among the results, nor the concepts inside relation
+    calls (``capital(france)`` does not answer ``france``).
     """
     terms = parse_expression(expression) if isinstance(expression, str) else dict(expression)
-    return words.nearest(compose(words, terms), k, exclude=list(terms))
+    return words.nearest(compose(words, terms, relations), k, exclude=mentioned_concepts(terms))
 
 
 def analogy(words: WordVectors, a: str, b: str, c: str, method: str = "add",

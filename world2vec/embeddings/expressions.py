@@ -1,4 +1,5 @@
-"""A safe parser for concept arithmetic: ``king - man + woman``, ``0.5*paris + (a - b)``.
+"""A safe parser for concept arithmetic: ``king - man + woman``, ``0.5*paris + (a - b)``,
+``capital(france) - france + italy``.
 
 Why a parser and not ``eval``: the expression may come from the network (the
 service's ``/compose``) or from any user. This is a small recursive-descent parser
@@ -11,18 +12,27 @@ Grammar (usual precedence, left to right)::
     expr   := term (("+" | "-") term)*
     term   := unary (("*" | "/") unary)*
     unary  := ("+" | "-") unary | atom
-    atom   := NUMBER | WORD | '"' any text '"' | "(" expr ")"
+    atom   := NUMBER | concept | call | "(" expr ")"
+    call   := NAME "(" (concept | call) ")"      NAME: a letter, then letters, digits, "_"
+    concept := WORD | '"' any text '"'
 
 A product or quotient needs a plain number on at least one side (``2*king``,
 ``king/2``); ``king*queen`` or ``king + 2`` is refused with the position of the
 mistake. Words are runs of characters other than spaces, operators, parentheses
 and quotes; quote a concept that contains one (``"t-shirt"``).
+
+A call ``capital(france)`` is a relation applied to one concept (or to another call:
+``plural(capital(france))``). The parser only records it - as a :class:`RelationCall`
+term, a string such as ``"capital(france)"`` that also carries its parts - and the
+caller supplies the relations when it turns terms into vectors
+(``arithmetic.compose``), so this module knows nothing of relations or models.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 MAX_EXPR_LENGTH = 1000
@@ -31,6 +41,8 @@ MAX_DEPTH = 32
 
 _NUMBER_RE = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _WORD_RE = re.compile(r'[^\s+\-*/()"]+')
+#: What may be called: a relation's name, as users name theirs (``language_of``).
+_RELATION_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 class ExpressionError(ValueError):
@@ -46,6 +58,32 @@ class Token:
     kind: str      # "num", "word", "op", "(", ")", "end"
     text: str
     pos: int
+    quoted: bool = False  # a '"..."' word: a concept, never a relation's name
+
+
+class RelationCall(str):
+    """The term ``relation(argument)``: its text (``"capital(france)"``) as a ``str``.
+
+    Why a ``str``: terms are the keys of ``{term: weight}``, shown back to callers (the
+    service's ``/compose`` answers them as JSON), so a call must be a string like any
+    other term; ``relation`` and ``argument`` (a concept, or a nested call) are what a
+    caller that applies relations reads.
+    """
+
+    relation: str
+    argument: str
+
+    def __new__(cls, relation: str, argument: str) -> RelationCall:
+        call = super().__new__(cls, f"{relation}({argument})")
+        call.relation = relation
+        call.argument = argument
+        return call
+
+    @property
+    def concept(self) -> str:
+        """The concept the innermost call applies to (``france`` in ``plural(capital(france))``)."""
+        arg = self.argument
+        return arg.concept if isinstance(arg, RelationCall) else arg
 
 
 @dataclass
@@ -89,7 +127,7 @@ def tokenize(text: str) -> list[Token]:
             word = " ".join(text[i + 1:end].split())
             if not word:
                 raise ExpressionError("empty quoted concept", i)
-            tokens.append(Token("word", word, i))
+            tokens.append(Token("word", word, i, quoted=True))
             i = end + 1
         else:
             m = _WORD_RE.match(text, i)
@@ -172,6 +210,8 @@ class _Parser:
                 raise ExpressionError(f"number {tok.text} is too large", tok.pos)
             return Linear(value)
         if tok.kind == "word":
+            if not tok.quoted and self.peek().kind == "(":
+                return Linear(0.0, {self.call(tok): 1.0})
             return Linear(0.0, {tok.text: 1.0})
         if tok.kind == "(":
             self._enter(tok)
@@ -185,6 +225,24 @@ class _Parser:
             raise ExpressionError("the expression ends where a concept or number was expected", tok.pos)
         raise ExpressionError(f"unexpected {tok.text!r}", tok.pos)
 
+    def call(self, name: Token) -> RelationCall:
+        """``name(concept)`` or ``name(call)``: one concept, no arithmetic inside."""
+        if not _RELATION_NAME_RE.match(name.text):
+            raise ExpressionError(f"{name.text!r} is not a relation's name (a letter, then "
+                                  "letters, digits or '_')", name.pos)
+        opening = self.take()
+        self._enter(opening)
+        arg = self.take()
+        if arg.kind != "word":
+            raise ExpressionError(f"a relation applies to one concept, as in {name.text}(france)",
+                                  arg.pos)
+        argument = self.call(arg) if not arg.quoted and self.peek().kind == "(" else arg.text
+        close = self.take()
+        if close.kind != ")":
+            raise ExpressionError(f"{name.text}(...) takes one concept; expected ')'", close.pos)
+        self.depth -= 1
+        return RelationCall(name.text, argument)
+
     def _enter(self, tok: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -196,7 +254,9 @@ def parse_expression(text: str) -> dict[str, float]:
 
     Terms whose weights cancel (``a - a + b``) are kept with weight 0 so the caller
     still excludes them from the results; an expression that is only a number, or
-    whose weights all cancel, is an error.
+    whose weights all cancel, is an error. A relation call is a :class:`RelationCall`
+    term (``{"capital(france)": 1.0}``); :func:`mentioned_concepts` lists the concepts
+    inside the calls too.
     """
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("the expression is empty", 0)
@@ -220,3 +280,13 @@ def parse_expression(text: str) -> dict[str, float]:
     if all(abs(w) < 1e-12 for w in result.terms.values()):
         raise ExpressionError("the weights of the concepts cancel out to nothing", 0)
     return result.terms
+
+
+def mentioned_concepts(terms: Iterable[str]) -> list[str]:
+    """Every concept the terms name, in order, each once: a plain term itself, a call
+    the concept it applies to. Why: results exclude the inputs, and ``capital(france)``
+    should not answer ``france``."""
+    seen: dict[str, None] = {}
+    for term in terms:
+        seen[term.concept if isinstance(term, RelationCall) else str(term)] = None
+    return list(seen)

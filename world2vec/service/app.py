@@ -1,8 +1,8 @@
 """The Flask application factory.
 
 ``create_app(config)`` loads the model, opens the memory (taking its directory
-lock and replaying its write-ahead log), and wires the blueprints, the error
-handlers, the write guard and the metrics. One app instance lives in one process
+lock and replaying its write-ahead log) and the user's relations, and wires the
+blueprints, the error handlers, the write guard and the metrics. One app instance lives in one process
 and is shared by that process's request threads - see docs/SERVICE.md for why the
 service runs exactly one worker process.
 """
@@ -18,7 +18,7 @@ from flask import Flask, g, request
 
 from world2vec.embeddings import load_model
 from world2vec.memory import MemoryStore
-from world2vec.service import routes_concepts, routes_memories, routes_system
+from world2vec.service import routes_concepts, routes_memories, routes_relations, routes_system
 from world2vec.service.auth import make_guard
 from world2vec.service.config import ServiceConfig
 from world2vec.service.errors import register_error_handlers
@@ -46,6 +46,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
 
     app.register_blueprint(routes_concepts.bp)
     app.register_blueprint(routes_memories.bp)
+    app.register_blueprint(routes_relations.bp)
     app.register_blueprint(routes_system.bp)
     register_error_handlers(app)
 

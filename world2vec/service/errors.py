@@ -3,10 +3,11 @@
 Why one place: a caller must be able to rely on *every* non-2xx answer being
 ``application/problem+json`` with ``type``, ``title``, ``status`` and ``detail`` -
 including the 404/405/413 that Flask and Werkzeug raise on their own, the typed
-errors of the layers below (an unknown concept, a malformed expression, an invalid
-item or filter), and an unexpected failure (500, logged here, never a traceback on
-the wire). Each kind of error is turned into its answer here, once; a route only
-says which request parameter a lower layer's error is about (:func:`about`).
+errors of the layers below (an unknown concept or relation, a malformed expression,
+an invalid item or filter, a relation that cannot be taught), and an unexpected
+failure (500, logged here, never a traceback on the wire). Each kind of error is
+turned into its answer here, once; a route only says which request parameter a lower
+layer's error is about (:func:`about`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ from werkzeug.exceptions import HTTPException
 from world2vec.embeddings.arithmetic import CompositionError
 from world2vec.embeddings.concepts import UnknownConceptError
 from world2vec.embeddings.expressions import ExpressionError
+from world2vec.embeddings.relations import (
+    ModelRelationError,
+    RelationError,
+    RelationExistsError,
+    TooFewPairsError,
+    UnknownRelationError,
+    UnknownWordsError,
+)
 from world2vec.memory import ItemExists, ValidationError
 
 log = logging.getLogger("world2vec.service")
@@ -97,7 +106,8 @@ def problem(status: int, detail: str, slug: str | None = None, title: str | None
     return resp
 
 
-_NOTED = (UnknownConceptError, ExpressionError, CompositionError, ValidationError)
+_NOTED = (UnknownConceptError, ExpressionError, CompositionError, ValidationError,
+          UnknownRelationError)
 
 
 @contextmanager
@@ -157,6 +167,15 @@ def register_error_handlers(app: Flask) -> None:
             slug, param = _noted(exc, "bad-filter", "filter")
         return problem(400, str(exc), slug, position=exc.position, id=exc.item_id, param=param)
 
+    @app.errorhandler(UnknownRelationError)
+    def _unknown_relation(exc: UnknownRelationError) -> Response:
+        slug, param = _noted(exc, "unknown-relation", "relation")
+        return problem(404, str(exc), slug, relation=exc.name, param=param)
+
+    @app.errorhandler(RelationError)
+    def _relation_refused(exc: RelationError) -> Response:
+        return _relation_problem(exc)
+
     @app.errorhandler(ItemExists)
     def _item_exists(exc: ItemExists) -> Response:
         return problem(409, str(exc), "item-exists", id=exc.item_id, position=exc.position)
@@ -176,6 +195,20 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         log.exception("unexpected error while serving a request")
         return problem(500, "The server failed to answer this request; the error is in its log.")
+
+
+def _relation_problem(exc: RelationError) -> Response:
+    """A relation that cannot be taught or forgotten: what is wrong, and with which field."""
+    if isinstance(exc, RelationExistsError):
+        return problem(409, str(exc), "relation-exists", param="name")
+    if isinstance(exc, ModelRelationError):
+        return problem(409, str(exc), "model-relation", param="name")
+    if isinstance(exc, UnknownWordsError):
+        return problem(400, str(exc), "unknown-words", param="pairs", words=exc.words)
+    if isinstance(exc, TooFewPairsError):
+        return problem(400, str(exc), "too-few-pairs", param="pairs", usable=exc.usable,
+                       needed=exc.needed)
+    return problem(400, str(exc), "bad-relation")
 
 
 def _drain_request_body(app: Flask, chunk: int = 1 << 20) -> None:

@@ -99,7 +99,8 @@ def _paths() -> dict[str, dict]:
         "/compose": {"get": {
             "summary": "vector arithmetic on concepts, e.g. king - man + woman, 0.5*paris",
             "parameters": [_q("expr", {"type": "string"}, "terms joined by + and -, optional "
-                              "numeric weights and parentheses", required=True), _K_PARAM,
+                              "numeric weights and parentheses; a term may be a relation "
+                              "applied to a concept, capital(france)", required=True), _K_PARAM,
                            _q("project", {"type": "boolean"}, "add a 2D PCA projection")],
             "responses": _ok("results (inputs excluded)", _RESULTS)}},
         "/analogy": {"get": {
@@ -185,6 +186,64 @@ def _paths() -> dict[str, dict]:
     }
 
 
+_RELATION = {"type": "object", "required": ["name", "method", "pairs", "accuracy"], "properties": {
+    "name": {"type": "string"},
+    "method": {"type": "string", "enum": ["offset", "procrustes", "linear"]},
+    "pairs": {"type": "integer", "description": "how many (distinct, usable) pairs it was fitted "
+              "from"},
+    "accuracy": {"type": ["number", "null"], "description": "leave-one-out top-5 on its pairs"},
+    "source": {"type": "string", "enum": ["model", "user"]}}}
+_RELATION_NAME = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]{0,63}$"}
+
+
+def _relation_paths() -> dict[str, dict]:
+    """GET/POST /relations, DELETE /relations/{name}, GET /transform."""
+    return {
+        "/relations": {
+            "get": {"summary": "the model's own relations and those users taught",
+                    "responses": _ok("relations, the model's first", {
+                        "type": "object", "properties": {
+                            "relations": {"type": "array", "items": _RELATION},
+                            "unavailable": {"type": "array", "items": {
+                                "type": "object", "properties": {
+                                    "name": {"type": "string"}, "reason": {"type": "string"}}},
+                                "description": "stored relations this model cannot fit"}}})},
+            "post": {
+                "summary": "teach a relation from example pairs (needs the API key when one is "
+                           "set); 400 naming unknown words or for fewer than 3 usable pairs, 409 "
+                           "for a name taken (unless replace) or one of the model's own",
+                "requestBody": _body({"type": "object", "required": ["name", "pairs"],
+                                      "additionalProperties": False, "properties": {
+                    "name": _RELATION_NAME,
+                    "pairs": {"type": "array", "minItems": 3, "maxItems": 2000, "items": {
+                        "type": "array", "items": {"type": "string"}, "minItems": 2,
+                        "maxItems": 2, "description": "[source, target]"}},
+                    "method": {"type": "string", "default": "auto",
+                               "enum": ["auto", "offset", "procrustes", "linear"]},
+                    "replace": {"type": "boolean", "default": False}}}),
+                "security": [{"bearer": []}],
+                "responses": {"201": {"description": "taught", "content": {
+                    "application/json": {"schema": _RELATION},
+                    "application/msgpack": {"schema": _RELATION}}}, **_ERRORS}}},
+        "/relations/{name}": {
+            "parameters": [{"name": "name", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "delete": {"summary": "forget a relation a user taught (a model's own: 409; needs "
+                                  "the API key when one is set)",
+                       "security": [{"bearer": []}],
+                       "responses": _ok("deleted", {"type": "object", "properties": {
+                           "name": {"type": "string"}, "deleted": {"type": "boolean"}}})}},
+        "/transform": {"get": {
+            "summary": "concepts nearest to a relation applied to a concept (the concept "
+                       "excluded); 404 naming an unknown relation or concept",
+            "parameters": [_q("relation", {"type": "string"}, "a relation's name (GET "
+                              "/relations)", required=True),
+                           _q("concept", {"type": "string"}, "a concept the model learned",
+                              required=True), _K_PARAM],
+            "responses": _ok("results, best first", _RESULTS)}},
+    }
+
+
 def openapi_document(app: Flask | None = None) -> dict[str, Any]:
     """The whole document (``app`` is accepted so a future route can describe itself)."""
     return {
@@ -193,7 +252,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
                  "description": "A self-hosted memory of thought vectors. JSON by default; "
                                 "msgpack with Content-Type/Accept application/msgpack. Every "
                                 "error is application/problem+json."},
-        "paths": _paths(),
+        "paths": {**_paths(), **_relation_paths()},
         "components": {
             "schemas": {"Problem": {"type": "object",
                                     "required": ["type", "title", "status", "detail"],

@@ -11,7 +11,7 @@ from flask import Blueprint, request
 
 from world2vec.embeddings.arithmetic import ANALOGY_METHODS, analogy, compose
 from world2vec.embeddings.concepts import concept_vector, concept_vectors, known_vector
-from world2vec.embeddings.expressions import parse_expression
+from world2vec.embeddings.expressions import mentioned_concepts, parse_expression
 from world2vec.embeddings.projection import pca_2d
 from world2vec.service.codec import decode_body
 from world2vec.service.errors import BadRequest, NotFound, about
@@ -119,7 +119,8 @@ def _concept_rows(st: ServiceState, results: list[dict]) -> np.ndarray:
 
 @bp.get("/compose", endpoint="compose")
 def compose_route():
-    """Vector arithmetic: a weighted sum of concept vectors; inputs excluded."""
+    """Vector arithmetic: a weighted sum of concept vectors and relation calls
+    (``capital(france) - france + italy``); inputs excluded, the concepts inside calls too."""
     st = state()
     args = request.args
     k = query_int(args, "k", 10, 1, st.config.max_k)
@@ -127,8 +128,9 @@ def compose_route():
     project = query_bool(args, "project", False)
     with about("expr"):
         terms = parse_expression(expr)
-        total = compose(st.model.words, terms)
-    results = concept_results(st.model.words.nearest(total, k, exclude=list(terms)))
+        total = compose(st.model.words, terms, relations=st.relations.apply)
+    exclude = mentioned_concepts(terms)
+    results = concept_results(st.model.words.nearest(total, k, exclude=exclude))
     answer = {"query": {"expr": expr, "terms": terms}, "results": results}
     if project:
         answer["projection"] = pca_2d(total / np.linalg.norm(total), _concept_rows(st, results))

@@ -38,6 +38,11 @@ def metrics():
                 float(len(st.model.words))),
                ("world2vec_uptime_seconds", "Seconds since this process started serving.", {},
                 time.time() - st.started_at)]
+        listed = st.relations.list()
+        for source in ("model", "user"):
+            out.append(("world2vec_relations", "Relations served, the model's own and the "
+                        "user's.", {"source": source},
+                        float(sum(r["source"] == source for r in listed))))
         if "wal_bytes" in stats:
             out.append(("world2vec_wal_bytes", "Bytes in the memory's write-ahead log.", {},
                         float(stats["wal_bytes"])))

@@ -1,4 +1,5 @@
-// world2vec's page: query box -> neighbours, a PCA plot of them, and the training curves.
+// world2vec's page: query box -> neighbours, a PCA plot of them, a relation picker
+// (relation + concept -> the transformed concept's neighbours), and the training curves.
 // Plain JavaScript over the REST API (no build step); every number drawn comes from the server.
 "use strict";
 
@@ -24,8 +25,9 @@ async function getJSON(url) {
   return body;
 }
 
-function showError(err) {
-  const box = $("error");
+// An error under a form; a suggested spelling, clicked, goes into `inputId` and reruns.
+function showError(err, boxId = "error", inputId = "query", rerun = () => run()) {
+  const box = $(boxId);
   box.hidden = false;
   box.textContent = err.message;
   const sugg = (err.problem && err.problem.suggestions) || [];
@@ -34,14 +36,14 @@ function showError(err) {
     for (const s of sugg) {
       const a = document.createElement("a");
       a.className = "suggestion"; a.textContent = s;
-      a.onclick = () => { $("query").value = s; run(); };
+      a.onclick = () => { $(inputId).value = s; rerun(); };
       box.append(a);
     }
   }
 }
 
-function renderResults(results) {
-  const list = $("results");
+function renderResults(results, listId = "results") {
+  const list = $(listId);
   list.replaceChildren();
   for (const r of results) {
     const li = document.createElement("li");
@@ -102,6 +104,56 @@ async function run() {
   }
 }
 
+// -- relations: GET /relations fills the picker, GET /transform answers it ----------------
+const relations = new Map();
+
+function describeRelation(r) {
+  const acc = r.accuracy == null ? "accuracy not measured"
+    : `${(100 * r.accuracy).toFixed(0)} % of its pairs right in the top 5 when left out`;
+  return `${r.source === "user" ? "taught" : "the model's own"}: ${r.method}, ${r.pairs} pairs, ${acc}.`;
+}
+
+async function loadRelations() {
+  const select = $("relation");
+  try {
+    const listed = (await getJSON("/relations")).relations;
+    select.replaceChildren();
+    relations.clear();
+    for (const r of listed) {
+      relations.set(r.name, r);
+      const opt = document.createElement("option");
+      opt.value = r.name; opt.textContent = r.name + (r.source === "user" ? " (taught)" : "");
+      select.append(opt);
+    }
+    select.dataset.count = String(listed.length);
+    showRelation();
+  } catch (err) { $("relation-info").textContent = "No relations: " + err.message; }
+}
+
+function showRelation() {
+  const r = relations.get($("relation").value);
+  $("relation-info").textContent = r ? describeRelation(r)
+    : "This model has no relations; teach one with POST /relations.";
+}
+
+async function runRelation() {
+  const relation = $("relation").value, concept = $("relation-concept").value.trim();
+  $("relation-error").hidden = true;
+  if (!relation || !concept) return;
+  const k = parseInt($("k").value, 10) || 10;
+  const p = new URLSearchParams({ relation, concept, k: String(k) });
+  try {
+    const answer = await getJSON("/transform?" + p);
+    renderResults(answer.results, "relation-results");
+    const r = relations.get(relation);
+    $("relation-info").textContent = `${relation}(${concept}): ${answer.results.length} neighbours`
+      + (r ? ". " + describeRelation(r) : ".");
+  } catch (err) {
+    $("relation-results").replaceChildren();
+    showError(err, "relation-error", "relation-concept", runRelation);
+  }
+}
+
 function drawCurves(scalars) {
   const canvas = $("curves");
   const ctx = canvas.getContext("2d");
@@ -140,10 +192,13 @@ function drawCurves(scalars) {
 
 async function init() {
   $("query-form").addEventListener("submit", (e) => { e.preventDefault(); run(); });
+  $("relation-form").addEventListener("submit", (e) => { e.preventDefault(); runRelation(); });
+  $("relation").addEventListener("change", showRelation);
   try {
     const h = await getJSON("/health");
     $("model-info").textContent = `model ${h.model} · dim ${h.dim} · ${h.items} memories`;
   } catch (err) { $("model-info").textContent = "the service did not answer /health"; }
+  loadRelations();
   try { drawCurves((await getJSON("/model/events")).scalars); }
   catch (err) { $("curves-note").textContent = "No training curves: " + err.message; }
 }
