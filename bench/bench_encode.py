@@ -20,8 +20,8 @@ to a fresh ``world2vec serve`` (one client, one request at a time), twice: the f
 pass starts with nothing cached, the second sends the same batches again. The same
 texts are then encoded in process (``Model.encode_texts``) on a freshly loaded model.
 model2vec runs too when it is installed *and* a model of it is already on disk (it is
-never downloaded). The machine may be shared: run under ``nice``, compare figures
-from one run only.
+never downloaded). Texts over 10,000 characters (the service's limit) are left out.
+The machine may be shared: run under ``nice``, compare figures from one run only.
 """
 
 from __future__ import annotations
@@ -38,11 +38,16 @@ import tempfile
 import time
 import urllib.request
 
+# one BLAS thread, as ``world2vec serve`` sets it: on a small shared machine BLAS threads
+# spinning against each other would halve the in-process figures (set before numpy loads)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # measure this checkout's code, in process and in the server
 LAUNCH = "import sys; from world2vec.cli import main; sys.exit(main())"
+WARM_UP = ["warm up the encoder: loads it, and builds the spelling index for zzkittycat"]
 
 
 # -- texts ----------------------------------------------------------------------------
@@ -72,8 +77,10 @@ def _descriptions(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def debian_texts(min_long_words: int = 40) -> tuple[list[str], list[str]]:
-    """Short questions and long descriptions of the archive's packages (deduplicated)."""
+def debian_texts(min_long_words: int = 40,
+                 max_chars: int = 10_000) -> tuple[list[str], list[str]]:
+    """Short questions and long descriptions of the archive's packages (deduplicated;
+    none longer than the service accepts by default, 10,000 characters)."""
     pairs: list[tuple[str, str]] = []
     for path in sorted(glob.glob("/var/lib/apt/lists/*Translation-en*")):
         pairs += _descriptions(_read_list(path))
@@ -88,7 +95,7 @@ def debian_texts(min_long_words: int = 40) -> tuple[list[str], list[str]]:
             continue
         seen.add(body)
         short.append(f"which package is a {summary.rstrip('.').lower()}?")
-        if len(body.split()) >= min_long_words:
+        if len(body.split()) >= min_long_words and len(body) <= max_chars:
             long.append(body)
     return short, long
 
@@ -108,8 +115,10 @@ def start_server(model: str | None, threads: int, work: str) -> tuple[subprocess
     if model:
         args += ["--model", model]
     log = open(os.path.join(work, "server.log"), "w")
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -206,21 +215,24 @@ def main() -> int:
                 proc, url = start_server(args.model, args.threads, work)
                 try:
                     session = requests.Session()
-                    session.post(url + "/encode", json={"texts": ["warm up the encoder"]},
+                    t = time.perf_counter()
+                    session.post(url + "/encode", json={"texts": WARM_UP},
                                  timeout=600).raise_for_status()
+                    first = time.perf_counter() - t
                     cold = rest_pass(session, url, bs)
                     warm = rest_pass(session, url, bs)
                 finally:
                     stop(proc)
                 print(f"  REST /encode msgpack, {kind:>5}: {cold:8.0f} texts/s first pass, "
-                      f"{warm:8.0f} texts/s again", flush=True)
+                      f"{warm:8.0f} texts/s again (first request, one text: {first:.1f} s)",
+                      flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
     from world2vec.embeddings import load_model
     for kind, bs in batches.items():
         model = load_model(args.model)
-        model.encode_texts(["warm up the encoder"])
+        model.encode_texts(WARM_UP)
         cold = in_process_pass(model.encode_texts, bs)
         warm = in_process_pass(model.encode_texts, bs)
         print(f"  in process encode_texts, {kind:>5}: {cold:8.0f} texts/s first pass, "

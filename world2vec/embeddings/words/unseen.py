@@ -23,7 +23,7 @@ import numpy as np
 from world2vec.embeddings.words.subword_neighbours import LazyNeighbourIndex
 from world2vec.embeddings.words.subwords import ngram_buckets
 
-DEFAULT_CACHE_SIZE = 65_536  # unseen words remembered: ~30 MB of 100-d vectors at most
+DEFAULT_CACHE_SIZE = 65_536  # unseen words remembered: ~35 MB at most for 100-d vectors
 _EPS = 1e-12
 
 
