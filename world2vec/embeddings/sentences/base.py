@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from itertools import chain, repeat
 from typing import Protocol
 
 import numpy as np
+from numba import njit
 
 from world2vec.embeddings.words.vectors import WordVectors
 
@@ -54,24 +56,68 @@ class BagOfWords:
         return self.words.token_rows(self.words.tokenizer.tokenize(text))
 
     def average(self, texts: Sequence[str]) -> np.ndarray:
-        """Weighted mean of unit word vectors per text (rows not normalized)."""
-        normed = self.words.normed
-        out = np.zeros((len(texts), self.words.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            ids, synth = self.token_ids(text)
-            if not ids and not synth:
-                raise EmptyTextError(
-                    f"text {row} has no word the model knows: {text[:60]!r}")
-            total = 0.0
-            if ids:
-                w = self.weights[ids]
-                out[row] = w @ normed[ids]
-                total += float(w.sum())
-            for vec in synth:
-                out[row] += self.oov_weight * vec
-                total += self.oov_weight
-            out[row] /= max(total, _EPS)
+        """Weighted mean of unit word vectors per text (rows not normalized).
+
+        One pass per batch: each text is tokenized once, tokens are mapped to rows in
+        one sweep, the batch's distinct unseen tokens are synthesized together, and the
+        weighted sums are one compiled sparse-times-dense pass (``_weighted_means``).
+        """
+        words = self.words
+        out = np.zeros((len(texts), words.dim), dtype=np.float32)
+        tokenize = words.tokenizer.tokenize
+        token_lists = []
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be strings, got {type(text).__name__}")
+            token_lists.append(tokenize(text))
+        tokens = list(chain.from_iterable(token_lists))
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        rows = np.array(list(map(words.key_to_index.get, tokens, repeat(-1, len(tokens)))),
+                        dtype=np.int64)
+        unseen = np.flatnonzero(rows < 0)
+        built = words.unseen_vectors(tokens[i] for i in unseen) if len(unseen) else {}
+        # an unseen token with a vector becomes row len(words) + its place in ``extra``
+        extra_row = {token: row for row, token in enumerate(built, start=len(words))}
+        rows[unseen] = [extra_row.get(tokens[i], -1) for i in unseen]
+        extra = (np.vstack(list(built.values())) if built
+                 else np.zeros((1, words.dim), dtype=np.float32))
+        counts = _weighted_means(np.r_[0, np.cumsum(lengths)], rows, self.weights,
+                                 np.float32(self.oov_weight), words.normed,
+                                 extra.astype(np.float32, copy=False), out)
+        if len(texts) and counts.min() == 0:
+            row = int(np.argmin(counts))
+            raise EmptyTextError(f"text {row} has no word the model knows: {texts[row][:60]!r}")
         return out
+
+
+@njit(cache=True, nogil=True)
+def _weighted_means(ptr, rows, weights, oov_weight, normed, extra, out):
+    """``out[t]`` = weighted mean of the rows of text t's tokens ``rows[ptr[t]:ptr[t+1]]``:
+    a vocabulary row (weight ``weights[row]``), a row of ``extra`` numbered after the
+    vocabulary (``oov_weight``), or -1 (skipped). Returns each text's count of used rows.
+    """
+    n_vocab = normed.shape[0]
+    counts = np.zeros(ptr.shape[0] - 1, np.int64)
+    for t in range(ptr.shape[0] - 1):
+        total = 0.0
+        for p in range(ptr[t], ptr[t + 1]):
+            r = rows[p]
+            if r < 0:
+                continue
+            if r < n_vocab:
+                w = weights[r]
+                src = normed[r]
+            else:
+                w = oov_weight
+                src = extra[r - n_vocab]
+            for d in range(out.shape[1]):
+                out[t, d] += w * src[d]
+            total += w
+            counts[t] += 1
+        if total > _EPS:
+            for d in range(out.shape[1]):
+                out[t, d] = out[t, d] / total
+    return counts
 
 
 def write_config(path: str, config: dict) -> None:

@@ -10,7 +10,8 @@ vectors; when its n-gram vectors were fitted after training (the default
 model), its spelling neighbours in the vocabulary decide instead
 (``subword_neighbours``). Either way it is flagged as *synthesized*
 (``vector()`` returns ``(vec, True)``); without n-grams, or when none of its
-n-grams can be built, ``KeyError``.
+n-grams can be built, ``KeyError``. Unseen words are built a batch at a time and
+remembered in a bounded cache (``unseen``), so a word that recurs costs a lookup.
 
 Model directory layout (see docs/ARCHITECTURE.md): ``manifest.json``,
 ``words.txt``, ``vectors.npy``, ``counts.npy``, optional ``ngrams.npy`` and
@@ -30,9 +31,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from world2vec.embeddings.staging import staged_directory
-from world2vec.embeddings.words.subword_neighbours import LazyNeighbourIndex
-from world2vec.embeddings.words.subwords import word_ngram_buckets
 from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.words.unseen import DEFAULT_CACHE_SIZE, UnseenWords
 from world2vec.engine.linalg import unit_rows
 
 FORMAT_VERSION = 1
@@ -49,7 +49,8 @@ class WordVectors:
     def __init__(self, words: Sequence[str], vectors: np.ndarray, counts: np.ndarray | None = None,
                  *, ngrams: np.ndarray | None = None, min_n: int = 3, max_n: int = 6,
                  name: str = "word2vec", settings: dict | None = None,
-                 tokenizer: Tokenizer | None = None, events_path: str | None = None) -> None:
+                 tokenizer: Tokenizer | None = None, events_path: str | None = None,
+                 unseen_cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         vectors = np.asarray(vectors) if not isinstance(vectors, np.memmap) else vectors
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
             raise ValueError(f"vectors have shape {vectors.shape}, expected ({len(words)}, dim)")
@@ -68,7 +69,10 @@ class WordVectors:
         self.key_to_index: dict[str, int] = {w: i for i, w in enumerate(self.words)}
         self._normed: np.ndarray | None = None
         self._trigrams: dict[str, np.ndarray] | None = None
-        self._spelling_neighbours = LazyNeighbourIndex(self.words, self.min_n, self.max_n)
+        # n-grams fitted after training generalise poorly: spelling neighbours decide then
+        self._unseen = UnseenWords(self.words, self.ngrams, self.min_n, self.max_n,
+                                   by_spelling="ngram_fit" in self.settings,
+                                   cache_size=unseen_cache_size)
 
     # -- basic lookups ---------------------------------------------------------
     @property
@@ -101,19 +105,47 @@ class WordVectors:
 
         Why: every encoder turns tokens into "vocabulary rows to gather plus a few
         synthesized vectors"; known words stay rows so callers can weight them by row.
+        The unseen tokens are resolved together (see :meth:`unseen_vectors`).
         """
         rows: list[int] = []
-        synthesized: list[np.ndarray] = []
+        unseen: list[str] = []
+        index = self.key_to_index
         for token in tokens:
-            i = self.key_to_index.get(token)
-            if i is not None:
+            i = index.get(token)
+            if i is None:
+                unseen.append(token)
+            else:
                 rows.append(i)
-                continue
-            try:
-                synthesized.append(self.vector(token)[0])
-            except KeyError:
-                pass
-        return rows, synthesized
+        if not unseen:
+            return rows, []
+        vectors = self.unseen_vectors(unseen)
+        return rows, [vectors[t] for t in unseen if t in vectors]
+
+    def unseen_vectors(self, tokens: Iterable[str]) -> dict[str, np.ndarray]:
+        """Unit vectors of ``tokens`` outside the vocabulary's exact spellings, by token:
+        a normalized spelling's row (e.g. lowercased), else a vector synthesized from
+        subwords as :meth:`vector` does; tokens nothing can be built for are left out.
+
+        Why: all the distinct unseen tokens of a batch are built in one pass, and
+        remembered, instead of one vocabulary-wide search per occurrence.
+        """
+        out: dict[str, np.ndarray] = {}
+        keys: dict[str, str] = {}
+        index, normalize = self.key_to_index, self.tokenizer.normalize
+        for token in dict.fromkeys(tokens):
+            key = normalize(token)
+            i = index.get(token, index.get(key))
+            if i is not None:
+                out[token] = self.normed[i]
+            elif self.ngrams is not None:
+                keys[token] = key
+        if keys:
+            built = self._unseen.resolve(keys.values(), lambda: self.normed)
+            for token, key in keys.items():
+                vector = built.get(key)
+                if vector is not None:
+                    out[token] = vector
+        return out
 
     @property
     def normed(self) -> np.ndarray:
@@ -123,24 +155,18 @@ class WordVectors:
         return self._normed
 
     def vector(self, word: str) -> tuple[np.ndarray, bool]:
-        """Unit vector of ``word`` and whether it was synthesized from subwords."""
+        """Unit vector of ``word`` and whether it was synthesized from subwords.
+
+        Synthesized vectors are cached and read-only (copy one before changing it).
+        """
         i = self._lookup(word)
         if i is not None:
             return self.normed[i], False
         if self.ngrams is not None:
             key = self.tokenizer.normalize(word)
-            if key and "ngram_fit" in self.settings:
-                # n-grams fitted after training generalise poorly: spelling neighbours decide
-                v = self._spelling_neighbours.get().synthesize(key, self.normed)
-                if v is None:
-                    raise KeyError(word)
+            v = self._unseen.resolve([key], lambda: self.normed).get(key) if key else None
+            if v is not None:
                 return v, True
-            ids = word_ngram_buckets(key, self.min_n, self.max_n, len(self.ngrams)) if key else []
-            if len(ids):
-                v = np.asarray(self.ngrams[ids], dtype=np.float32).mean(axis=0)
-                norm = float(np.linalg.norm(v))
-                if norm > _EPS:
-                    return (v / norm).astype(np.float32), True
         raise KeyError(word)
 
     # -- similarity queries ----------------------------------------------------
