@@ -74,3 +74,10 @@ def test_token_rows_gives_rows_for_known_tokens_and_synthesizes_the_rest():
         np.testing.assert_array_equal(vec, with_subwords.vector(token)[0])
     plain = WordVectors(words, vectors)               # no n-grams: unseen tokens are skipped
     assert plain.token_rows(["catbird", "catnip", "dog"]) == ([2, 1], [])
+
+
+def test_most_similar_takes_a_plain_string_as_one_word():
+    from world2vec.embeddings import load_model
+    words = load_model().words
+    assert words.most_similar("cat", k=5) == words.most_similar(["cat"], k=5)
+    assert all(len(w) > 1 for w, _ in words.most_similar("cat", k=5))

@@ -192,9 +192,15 @@ class WordVectors:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.words[i], float(scores[i])) for i in top if i not in skip][:k]
 
-    def most_similar(self, positive: Sequence[str] = (), negative: Sequence[str] = (),
+    def most_similar(self, positive: str | Sequence[str] = (), negative: str | Sequence[str] = (),
                      k: int = 10) -> list[tuple[str, float]]:
-        """gensim's most_similar: mean of unit vectors (+positive, -negative); inputs excluded."""
+        """gensim's most_similar: mean of unit vectors (+positive, -negative); inputs excluded.
+
+        A plain string is one word (as in gensim), never iterated letter by letter.
+        ``model.wv`` (embeddings.keyed) has gensim's full signature.
+        """
+        positive = [positive] if isinstance(positive, str) else list(positive)
+        negative = [negative] if isinstance(negative, str) else list(negative)
         if not positive and not negative:
             raise ValueError("give at least one positive or negative word")
         total = np.zeros(self.dim, dtype=np.float32)
