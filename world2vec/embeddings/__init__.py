@@ -6,11 +6,12 @@ returning a :class:`Model` whose ``encode_concepts``, ``encode_texts`` and
 """
 
 from world2vec.embeddings.model import DEFAULT_MODEL_DIR, Model, load_model
-from world2vec.embeddings.objects import ObjectEncoder, ObjectError
+from world2vec.embeddings.objects import ObjectEncoder, ObjectError, UnknownObjectError
 from world2vec.embeddings.relations import RelationTransform
 from world2vec.embeddings.sentences import EmptyTextError
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder
 from world2vec.embeddings.sentences.sif import SIFEncoder
 
 __all__ = ["load_model", "Model", "DEFAULT_MODEL_DIR", "SIFEncoder", "ReverseDictionaryEncoder",
-           "ObjectEncoder", "ObjectError", "RelationTransform", "EmptyTextError"]
+           "ObjectEncoder", "ObjectError", "UnknownObjectError", "RelationTransform",
+           "EmptyTextError"]
