@@ -45,14 +45,16 @@ class ObjectError(ValueError):
     """An object that is not ``{"id"?, "features": [...], "relations": [[rel, target]]}``.
 
     ``position`` is the object's place in the list encoded (None when the list itself
-    is wrong), so a caller can point at it without parsing the message.
+    is wrong) and ``problem`` the message without the "object 3 ('tom'):" that starts
+    it, so a caller that numbers objects its own way can point at one without parsing.
     """
 
     def __init__(self, message: str, position: int | None = None,
-                 object_id: str | None = None) -> None:
+                 object_id: str | None = None, problem: str | None = None) -> None:
         super().__init__(message)
         self.position = position
         self.object_id = object_id
+        self.problem = problem or message
 
 
 class UnknownObjectError(ObjectError):
@@ -86,7 +88,7 @@ def check_object(obj: Any, position: int = 0) -> None:
     def fail(problem: str) -> ObjectError:
         known = object_id if isinstance(object_id, str) else None
         where = f"object {position}" + (f" ({known!r})" if known else "")
-        return ObjectError(f"{where}: {problem}", position, known)
+        return ObjectError(f"{where}: {problem}", position, known, problem)
 
     unknown = sorted(set(obj) - OBJECT_FIELDS)
     if unknown:
@@ -160,9 +162,10 @@ class ObjectEncoder:
             synthesized.append(vector + self.offsets[rel] if rel >= 0 else vector)
         if not rows and not synthesized:
             object_id = obj.get("id")
+            problem = "has no feature or relation target the model knows"
             raise UnknownObjectError(
-                f"object {position}" + (f" ({object_id!r})" if object_id else "")
-                + " has no feature or relation target the model knows", position, object_id)
+                f"object {position}" + (f" ({object_id!r})" if object_id else "") + f" {problem}",
+                position, object_id, problem)
         return rows[:MAX_PARTS], rels[:MAX_PARTS], synthesized[:MAX_PARTS]
 
     def encode(self, objects: Sequence[dict[str, Any]]) -> np.ndarray:

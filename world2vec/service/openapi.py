@@ -30,13 +30,28 @@ _FILTER = {
         "payload": {"type": "object"},
     },
 }
+_OBJECT = {
+    "type": "object",
+    "description": "an object described by features and relations, embedded by the model's "
+                   "object encoder; relations include is_a, part_of, has_part, made_of, member_of",
+    "properties": {
+        "id": {"type": "string"},
+        "features": {"type": "array", "items": {"type": "string"}},
+        "relations": {"type": "array", "items": {
+            "type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2,
+            "description": "[relation, target concept]"}}},
+    "additionalProperties": False,
+}
 _HIT = {"type": "object", "required": ["id", "score"], "properties": {
     "id": {"type": "string"}, "score": {"type": "number"}, "kind": {"type": "string"},
     "text": {"type": ["string", "null"]}, "payload": {"type": "object"},
     "tags": {"type": "array", "items": {"type": "string"}},
-    "answer": {"type": ["string", "null"]}, "created_at": {"type": "number"}}}
+    "answer": {"type": ["string", "null"]}, "created_at": {"type": "number"},
+    "object": {**_OBJECT, "description": "the object the item was encoded from, if any"}}}
 _ITEM = {"type": "object", "properties": {
     "id": {"type": "string"}, "text": {"type": "string"}, "vector": _VECTOR,
+    "object": {**_OBJECT, "description": "in place of text: encoded by the object encoder "
+                                         "and kept with the item"},
     "kind": {"type": "string", "default": "fact"},
     "tags": {"type": "array", "items": {"type": "string"}},
     "payload": {"type": "object"}, "answer": {"type": "string"}}}
@@ -80,11 +95,14 @@ def _paths() -> dict[str, dict]:
                                                "dim": {"type": "integer"},
                                                "items": {"type": "integer"}}})}},
         "/similar": {"get": {
-            "summary": "nearest concepts to a concept or text; nearest memories to a stored item",
+            "summary": "nearest concepts to a concept, text or object; nearest memories to a "
+                       "stored item",
             "parameters": [
                 _q("concept", {"type": "string"}, "a concept (unseen words are synthesized "
                    "from subwords and flagged)"),
                 _q("text", {"type": "string"}, "free text"),
+                _q("object", {"type": "string"}, "an object as JSON text: {\"features\": "
+                   "[...], \"relations\": [[relation, target], ...]}"),
                 _q("id", {"type": "string"}, "a stored memory's id (ranks memories)"),
                 _K_PARAM,
                 _q("kind", {"type": "string"}, "item kind; other than 'concept', the query "
@@ -111,10 +129,11 @@ def _paths() -> dict[str, dict]:
                               "3CosAdd or 3CosMul"), _K_PARAM],
             "responses": _ok("results (inputs excluded)", _RESULTS)}},
         "/encode": {"post": {
-            "summary": "concepts or texts to vectors",
+            "summary": "concepts, texts or objects to vectors (give exactly one list)",
             "requestBody": _body({"type": "object", "properties": {
                 "concepts": {"type": "array", "items": {"type": "string"}},
-                "texts": {"type": "array", "items": {"type": "string"}}}}),
+                "texts": {"type": "array", "items": {"type": "string"}},
+                "objects": {"type": "array", "items": _OBJECT}}}),
             "responses": _ok("unit vectors", {"type": "object", "properties": {
                 "vectors": {"type": "array", "items": _VECTOR}, "dim": {"type": "integer"},
                 "synthesized": {"type": "array", "items": {"type": "boolean"}}}})}},

@@ -14,10 +14,12 @@ from flask import Blueprint, request
 
 from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify
 from world2vec.embeddings.concepts import concept_vectors
+from world2vec.embeddings.objects import ObjectError, UnknownObjectError, check_object
 from world2vec.memory import Item, ValidationError
 from world2vec.service.codec import decode_body, type_name
 from world2vec.service.errors import BadRequest, NotFound, about
 from world2vec.service.helpers import (
+    OBJECT_KEY,
     encode_texts,
     item_document,
     memory_hit,
@@ -51,13 +53,25 @@ def add_memories():
     upsert = body.get("upsert", True)
     if not isinstance(upsert, bool):
         raise BadRequest(f"'upsert' must be true or false, got {type_name(upsert)}", param="upsert")
-    items = [_item_from_wire(st, obj, position) for position, obj in enumerate(raw_items)]
+    items, objects = [], {}
+    for position, obj in enumerate(raw_items):
+        item, described = _item_from_wire(st, obj, position)
+        items.append(item)
+        if described is not None:
+            objects[position] = described
+    _encode_objects(st, items, objects)
     _encode_missing_vectors(st, items)
     ids = st.store.upsert(items) if upsert else st.store.add(items)
     return reply({"ids": ids, "count": len(ids)})
 
 
-def _item_from_wire(st: ServiceState, obj: Any, position: int) -> Item:
+def _item_from_wire(st: ServiceState, obj: Any, position: int) -> tuple[Item, dict | None]:
+    """The item, and the object it is described by (None for a text or vector item)."""
+    described = None
+    if isinstance(obj, dict) and "object" in obj:
+        obj = dict(obj)
+        described = obj.pop("object")
+        _check_item_object(obj, described, position)
     if isinstance(obj, dict) and isinstance(obj.get("vector"), (bytes, bytearray)):
         raw = obj["vector"]
         if len(raw) % 4:
@@ -69,10 +83,44 @@ def _item_from_wire(st: ServiceState, obj: Any, position: int) -> Item:
         raise BadRequest(f"item {position}: 'vector' has dimension {item.vector.shape[0]}, the "
                          f"model's is {st.dim}", param="items", slug="wrong-dimension",
                          position=position, id=item.id)
-    if item.vector is None and not (item.text and item.text.strip()):
-        raise BadRequest(f"item {position}: give 'text' (to be encoded) or 'vector'",
+    if OBJECT_KEY in item.payload:
+        raise BadRequest(f"item {position}: the payload key {OBJECT_KEY!r} is reserved for the "
+                         f"item's 'object'", param="items", slug="invalid-item",
+                         position=position, id=item.id)
+    if item.vector is None and described is None and not (item.text and item.text.strip()):
+        raise BadRequest(f"item {position}: give 'text' (to be encoded), 'object' or 'vector'",
                          param="items", slug="invalid-item", position=position, id=item.id)
-    return item
+    return item, described
+
+
+def _check_item_object(obj: dict, described: Any, position: int) -> None:
+    item_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+    if obj.get("vector") is not None:
+        raise BadRequest(f"item {position}: give 'object' or 'vector', not both (the object "
+                         f"is what the vector would be encoded from)", param="items",
+                         slug="invalid-item", position=position, id=item_id)
+    try:
+        check_object(described, position)
+    except ObjectError as exc:
+        raise BadRequest(f"item {position}: 'object': {exc.problem}", param="items",
+                         slug="invalid-object", position=position, id=item_id) from None
+
+
+def _encode_objects(st: ServiceState, items: list[Item], objects: dict[int, dict]) -> None:
+    """Encode the items described by objects, and keep each object with its item."""
+    if not objects:
+        return
+    positions = list(objects)
+    try:
+        vectors = st.model.encode_objects([objects[p] for p in positions])
+    except UnknownObjectError as exc:
+        position = positions[exc.position]
+        raise BadRequest(f"item {position}: cannot encode its object: it {exc.problem}",
+                         param="items", slug="unencodable-object", position=position,
+                         id=items[position].id) from None
+    for row, position in enumerate(positions):
+        items[position].vector = np.asarray(vectors[row], dtype=np.float32)
+        items[position].payload[OBJECT_KEY] = objects[position]
 
 
 def _encode_missing_vectors(st: ServiceState, items: list[Item]) -> None:
