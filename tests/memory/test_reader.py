@@ -5,7 +5,7 @@ import pytest
 from mem_helpers import bag_of_words_encoder
 
 from world2vec.memory import MemoryReader, MemoryStore, ValidationError
-from world2vec.memory.bm25 import BM25
+from world2vec.memory.bm25 import BM25, stem
 
 DIM = 64
 
@@ -107,3 +107,19 @@ def test_training_raises_the_probability_of_the_right_memories(memory, tmp_path)
     fresh = MemoryReader(memory, encode_texts, hops=2, candidates=8, beta=0.0)
     fresh.load(str(tmp_path / "reader.npz"))
     assert gold_prob(fresh) == pytest.approx(after)
+
+
+@pytest.mark.parametrize("words,term", [
+    (["package", "packages"], "packag"), (["install", "installing", "installed"], "install"),
+    (["library", "libraries"], "library"), (["run", "running"], "run"),
+    (["box", "boxes"], "box"), (["dpkg", "dpkg's"], "dpkg"), (["x86-64"], "x86-64"),
+    (["status"], "status"),
+])
+def test_bm25_folds_inflections_to_one_term(words, term):
+    assert {stem(w) for w in words} == {term}
+
+
+def test_bm25_matches_a_question_to_the_inflected_words_of_its_answer():
+    bm = BM25()
+    bm.add(["Installing a package fetches its libraries first", "The package list is long"])
+    assert bm.top("how do I install packages with library dependencies", 1)[0][0] == 0
