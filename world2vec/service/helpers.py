@@ -98,8 +98,8 @@ def encode_objects(st: ServiceState, objects: list, param: str = "objects") -> n
                          id=exc.object_id) from None
 
 
-def query_vector_from_body(st: ServiceState, body: dict) -> tuple[np.ndarray, str]:
-    """The query of POST /search: exactly one of text, vector, concept."""
+def search_query(body: dict) -> tuple[str, Any]:
+    """The query of POST /search: exactly one of text, vector, concept, as (name, value)."""
     given = [name for name in ("text", "vector", "concept") if body.get(name) is not None]
     if len(given) != 1:
         raise BadRequest("give exactly one of 'text', 'vector' or 'concept'"
@@ -107,11 +107,16 @@ def query_vector_from_body(st: ServiceState, body: dict) -> tuple[np.ndarray, st
                          slug="missing-parameter" if not given else "bad-request")
     name = given[0]
     value = body[name]
-    if name == "vector":
-        return vector_from_wire(value, st.dim, "vector"), name
-    if not isinstance(value, str) or not value.strip():
+    if name != "vector" and (not isinstance(value, str) or not value.strip()):
         raise BadRequest(f"'{name}' must be a non-empty string", param=name)
+    return name, value
+
+
+def query_vector(st: ServiceState, name: str, value: Any) -> np.ndarray:
+    """The vector of a query from :func:`search_query` (a concept may be synthesized)."""
+    if name == "vector":
+        return vector_from_wire(value, st.dim, "vector")
     if name == "concept":
         with about("concept"):
-            return concept_vector(st.model.words, value)[0], name
-    return encode_texts(st, [value], "text")[0], name
+            return concept_vector(st.model.words, value)[0]
+    return encode_texts(st, [value], "text")[0]

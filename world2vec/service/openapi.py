@@ -154,11 +154,18 @@ def _paths() -> dict[str, dict]:
                        "security": [{"bearer": []}],
                        "responses": _ok("deleted", {"type": "object"})}},
         "/search": {"post": {
-            "summary": "nearest stored memories inside a filter",
+            "summary": "nearest stored memories inside a filter, by dense, lexical or hybrid "
+                       "search",
             "requestBody": _body({"type": "object", "properties": {
                 "text": {"type": "string"}, "vector": _VECTOR, "concept": {"type": "string"},
-                "k": _K, "filter": _FILTER}}),
-            "responses": _ok("results, best first", _RESULTS)}},
+                "k": _K, "filter": _FILTER,
+                "mode": {"type": "string", "enum": ["dense", "lexical", "hybrid"],
+                         "description": "dense: cosine of the vectors; lexical: BM25 over the "
+                                        "stored texts; hybrid: both, min-max scaled and mixed "
+                                        "(score 0..1). Default: hybrid for a text, dense for "
+                                        "a concept; a vector is dense only"}}}),
+            "responses": _ok("results, best first", {**_RESULTS, "properties": {
+                **_RESULTS["properties"], "mode": {"type": "string"}}})}},
         "/qa": {"post": {
             "summary": "answer a question from the memory (multi-hop reader)",
             "requestBody": _body({"type": "object", "required": ["question"], "properties": {

@@ -16,6 +16,7 @@ from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify
 from world2vec.embeddings.concepts import concept_vectors
 from world2vec.embeddings.objects import ObjectError, UnknownObjectError, check_object
 from world2vec.memory import Item, ValidationError
+from world2vec.memory.reader import SEARCH_MODES, search_mode
 from world2vec.service.codec import decode_body, type_name
 from world2vec.service.errors import BadRequest, NotFound, about
 from world2vec.service.helpers import (
@@ -23,11 +24,19 @@ from world2vec.service.helpers import (
     encode_texts,
     item_document,
     memory_hit,
-    query_vector_from_body,
+    query_vector,
     reply,
+    search_query,
     state,
 )
-from world2vec.service.params import body_float, body_int, body_str, body_str_list, check_known_fields
+from world2vec.service.params import (
+    body_choice,
+    body_float,
+    body_int,
+    body_str,
+    body_str_list,
+    check_known_fields,
+)
 from world2vec.service.state import ServiceState
 
 bp = Blueprint("memories", __name__)
@@ -159,19 +168,47 @@ def delete_memory(item_id: str):
     return reply({"id": item_id, "deleted": True})
 
 
+#: What POST /search does when the request names no mode. Text: hybrid, the best of the
+#: three on both FAQ sets of bench/bench_search_modes.py (docs/SERVICE.md has the figures).
+#: A concept: dense, as before modes existed (a concept is a point in the model's space,
+#: and its name alone is rarely in the stored texts). A vector: dense, the only mode it has.
+DEFAULT_MODES = {"text": "hybrid", "concept": "dense", "vector": "dense"}
+
+
 @bp.post("/search")
 def search():
-    """Nearest stored memories to a text, a vector or a concept, inside a filter."""
+    """Nearest stored memories to a text, a vector or a concept, inside a filter, in a
+    mode: dense (cosine), lexical (BM25 over the stored texts) or hybrid (both, fused)."""
     st = state()
     body = decode_body(request)
-    check_known_fields(body, {"text", "vector", "concept", "k", "filter"})
+    check_known_fields(body, {"text", "vector", "concept", "k", "filter", "mode"})
     k = body_int(body, "k", 10, 1, st.config.max_k)
     flt = body.get("filter")
     if flt is not None and not isinstance(flt, dict):
         raise BadRequest(f"'filter' must be an object, got {type_name(flt)}", param="filter")
-    vec, _ = query_vector_from_body(st, body)
-    hits = st.store.search(vec, k, filter=flt)
-    return reply({"results": [memory_hit(h) for h in hits]})
+    source, value = search_query(body)
+    mode = body_choice(body, "mode", SEARCH_MODES) or DEFAULT_MODES[source]
+    if source == "vector" and mode != "dense":
+        raise BadRequest(f"a vector query is searched in dense mode only ({mode} ranks the "
+                         f"words of a 'text' or 'concept')", param="mode")
+    vector = None
+    if mode == "dense" or (mode == "hybrid" and source != "text"):
+        vector = query_vector(st, source, value)
+    elif mode == "hybrid":
+        vector = _text_vector_or_none(st, value)
+    with about("filter"):
+        hits = search_mode(st.store, mode, k, text=None if source == "vector" else value,
+                           vector=vector, filter=flt)
+    return reply({"mode": mode, "results": [memory_hit(h) for h in hits]})
+
+
+def _text_vector_or_none(st: ServiceState, text: str) -> np.ndarray | None:
+    """A text's vector, or None when the model knows none of its words: hybrid then
+    ranks by BM25 alone (a package name the model never saw is what BM25 is for)."""
+    try:
+        return np.asarray(st.model.encode_texts([text]), dtype=np.float32)[0]
+    except (ValueError, KeyError):
+        return None
 
 
 @bp.post("/qa")
