@@ -128,22 +128,6 @@ def test_a_bad_object_item_refuses_the_whole_batch_naming_it(client, item, slug,
     assert client.get("/memories/fine").status_code == 404
 
 
-@pytest.fixture(scope="module")
-def bundled_client(tmp_path_factory):
-    """The bundled default model, as ``world2vec serve`` serves it with no arguments."""
-    app = create_app(ServiceConfig(data=str(tmp_path_factory.mktemp("bundled-data"))))
-    yield app.test_client()
-    close_app(app)
-
-
-def test_on_the_bundled_model_a_furry_purring_cat_lands_among_cats(bundled_client):
-    obj = {"features": ["fur", "whiskers", "purr"], "relations": [["is_a", "cat"]]}
-    resp = bundled_client.get("/similar", query_string={"object": json.dumps(obj), "k": 10})
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    top = [r["id"] for r in resp.get_json()["results"]]
-    assert {"cat", "kitten", "feline"} & set(top), top
-
-
 def test_strict_model_without_subwords_cannot_build_unknown_targets(tmp_path):
     app = create_app(ServiceConfig(model=build_model(str(tmp_path / "model"), subwords=False),
                                    data=str(tmp_path / "data")))

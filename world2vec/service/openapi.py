@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from world2vec import __version__
+from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD
 
 _VECTOR = {"type": "array", "items": {"type": "number"},
            "description": "float values; in msgpack, a bin of little-endian float32"}
@@ -184,7 +185,7 @@ def _paths() -> dict[str, dict]:
                 "allow": {"type": "array", "items": {"type": "string"}},
                 "block": {"type": "array", "items": {"type": "string"}},
                 "threshold": {"type": "number", "minimum": -1, "maximum": 1,
-                              "default": 0.35}}}),
+                              "default": DEFAULT_THRESHOLD}}}),
             "responses": _ok("one decision per item", {"type": "object", "properties": {
                 "results": {"type": "array", "items": {"type": "object", "properties": {
                     "decision": {"type": "string", "enum": ["allow", "block", "neutral"]},

@@ -12,8 +12,7 @@ from typing import Any
 import numpy as np
 from flask import Blueprint, request
 
-from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify
-from world2vec.embeddings.concepts import concept_vectors
+from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify, concept_families
 from world2vec.embeddings.objects import ObjectError, UnknownObjectError, check_object
 from world2vec.memory import Item, ValidationError
 from world2vec.memory.reader import SEARCH_MODES, search_mode
@@ -241,7 +240,8 @@ def qa():
 @bp.post("/filter", endpoint="filter")
 def filter_route():
     """Allow/block/neutral per text, with the score and the concept that decided it
-    (the rule: ``world2vec.embeddings.arithmetic.classify``)."""
+    (the rule: ``world2vec.embeddings.arithmetic.classify``, each concept read as its
+    family of nearest concepts, as ``classify_texts`` does)."""
     st = state()
     body = decode_body(request)
     check_known_fields(body, {"items", "allow", "block", "threshold"})
@@ -254,10 +254,10 @@ def filter_route():
     threshold = body_float(body, "threshold", DEFAULT_THRESHOLD, -1.0, 1.0)
     text_vecs = encode_texts(st, texts, "items")
     with about("allow"):
-        allow_vecs = concept_vectors(st.model.words, allow)[0]
+        allow_families = concept_families(st.model.words, allow)
     with about("block"):
-        block_vecs = concept_vectors(st.model.words, block)[0]
-    decisions = classify(text_vecs, allow, allow_vecs, block, block_vecs, threshold)
+        block_families = concept_families(st.model.words, block)
+    decisions = classify(text_vecs, allow, allow_families, block, block_families, threshold)
     results = [{"index": i, "text": text, "decision": d.decision, "score": d.score,
                 "concept": d.concept, "scores": {"allow": d.allow, "block": d.block}}
                for i, (text, d) in enumerate(zip(texts, decisions))]
