@@ -10,7 +10,7 @@ query term rather than a loop over documents.
 Terms are tokens folded by a light suffix stripper (:func:`stem`): a question asks
 "how do I install packages" of a text that says "installing a package". On the
 FAQ sets of ``bench/bench_search_modes.py`` it raised BM25's MRR@10 from 0.589 to
-0.642 (zlib + procps FAQs) and from 0.480 to 0.522 (Debian FAQ); tokens with digits
+0.652 (zlib + procps FAQs) and from 0.480 to 0.533 (Debian FAQ); tokens with digits
 or punctuation (``x86-64``, ``libc6``) are kept as they are.
 """
 
