@@ -107,11 +107,22 @@ def test_an_item_described_by_an_object_is_encoded_stored_and_shown_back(client)
     assert near.get_json()["results"][0]["id"] == "pet-tom"
 
 
+def test_an_object_item_without_an_id_takes_its_objects(client):
+    resp = client.post("/memories", json={"items": [{"object": {"id": "felix", "relations": [
+        ["is_a", "cat"]]}}, {"object": {"relations": [["is_a", "dog"]]}}]}, headers=AUTH)
+    ids = resp.get_json()["ids"]
+    assert ids[0] == "felix" and len(ids[1]) == 32  # no id anywhere: a fresh one
+    assert client.get("/memories/felix").get_json()["object"]["id"] == "felix"
+
+
 def test_an_object_item_may_keep_a_text_beside_it(client):
     item = {"id": "pet-rex", "object": {"relations": [["is_a", "dog"]]}, "text": "rex the dog"}
     assert client.post("/memories", json={"items": [item]}, headers=AUTH).status_code == 200
     stored = client.get("/memories/pet-rex").get_json()
     assert stored["text"] == "rex the dog" and stored["object"] == item["object"]
+    plain = {"id": "pet-max", "object": None, "text": "max the dog"}  # null: no object
+    assert client.post("/memories", json={"items": [plain]}, headers=AUTH).status_code == 200
+    assert "object" not in client.get("/memories/pet-max").get_json()
 
 
 @pytest.mark.parametrize("item,slug,detail", [

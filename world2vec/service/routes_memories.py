@@ -78,8 +78,11 @@ def _item_from_wire(st: ServiceState, obj: Any, position: int) -> tuple[Item, di
     described = None
     if isinstance(obj, dict) and "object" in obj:
         obj = dict(obj)
-        described = obj.pop("object")
+        described = obj.pop("object")  # null: as if absent, like a null text
+    if described is not None:
         _check_item_object(obj, described, position)
+        if obj.get("id") is None and described.get("id"):
+            obj["id"] = described["id"]  # {"object": {"id": "tom", ...}} is stored as tom
     if isinstance(obj, dict) and isinstance(obj.get("vector"), (bytes, bytearray)):
         raw = obj["vector"]
         if len(raw) % 4:
