@@ -13,6 +13,9 @@ from world2vec.embeddings.arithmetic import (
     classify_texts,
     compose,
     compose_similar,
+    concept_families,
+    concept_family,
+    family_scores,
 )
 from world2vec.embeddings.concepts import UnknownConceptError, known_vector
 from world2vec.embeddings.expressions import ExpressionError
@@ -110,3 +113,33 @@ def test_classify_texts_encodes_texts_and_concepts_with_the_model():
     decisions = classify_texts(model, ["a goal"], allow=["zzzz", "match"])
     assert decisions[0].concept == "match"  # an unseen concept is synthesized, not refused
     assert set(decisions[0].allow) == {"zzzz", "match"}
+
+
+def test_a_concept_family_is_the_concept_and_its_close_neighbours_only(words):
+    family = concept_family(words, "war", neighbours=20)
+    np.testing.assert_allclose(family[0], known_vector(words, "war"), atol=1e-6)
+    near = family[1:] @ known_vector(words, "war")
+    assert len(family) > 1 and (near >= 0.5).all()       # unrelated words stay out
+    assert len(concept_family(words, "war", neighbours=0)) == 1
+    with pytest.raises(UnknownConceptError):
+        concept_families(words, ["war", ""])
+
+
+def test_family_scores_average_a_texts_best_cosines_in_each_family():
+    texts = _unit([1, 0, 0], [0, 1, 0])
+    family = _unit([0, 0, 1], [1, 0, 0], [0.8, 0.6, 0])
+    scores = family_scores(texts, [family], top=2)
+    np.testing.assert_allclose(scores[:, 0], [(1.0 + 0.8) / 2, (0.6 + 0.0) / 2], atol=1e-6)
+    plain = family_scores(texts, _unit([0.6, 0.8, 0]))   # one row per concept: the cosine
+    np.testing.assert_allclose(plain[:, 0], [0.6, 0.8], atol=1e-6)
+
+
+def test_a_text_near_a_blocked_concepts_neighbour_is_blocked():
+    texts = _unit([1, 0.05, 0])                           # near "assault", far from "violence"
+    violence = _unit([0.3, 0.2, 0.93])
+    family = np.vstack([violence, _unit([1, 0, 0]), _unit([0.9, 0.1, 0.4])])
+    alone = classify(texts, [], np.zeros((0, 3)), ["violence"], violence, threshold=0.5)
+    widened = classify(texts, [], np.zeros((0, 3)), ["violence"], [family], threshold=0.5,
+                       top=2)
+    assert (alone[0].decision, widened[0].decision) == ("neutral", "block")
+    assert widened[0].block["violence"] == widened[0].score > 0.5

@@ -5,7 +5,8 @@ import pytest
 from mem_helpers import bag_of_words_encoder
 
 from world2vec.memory import MemoryReader, MemoryStore, ValidationError
-from world2vec.memory.bm25 import BM25
+from world2vec.memory.bm25 import BM25, stem
+from world2vec.memory.reader import lexical_hits, search_mode
 
 DIM = 64
 
@@ -107,3 +108,85 @@ def test_training_raises_the_probability_of_the_right_memories(memory, tmp_path)
     fresh = MemoryReader(memory, encode_texts, hops=2, candidates=8, beta=0.0)
     fresh.load(str(tmp_path / "reader.npz"))
     assert gold_prob(fresh) == pytest.approx(after)
+
+
+@pytest.mark.parametrize("words,term", [
+    (["package", "packages"], "packag"), (["install", "installing", "installed"], "install"),
+    (["library", "libraries"], "library"), (["run", "running"], "run"),
+    (["box", "boxes"], "box"), (["dpkg", "dpkg's"], "dpkg"), (["x86-64"], "x86-64"),
+    (["status"], "status"),
+])
+def test_bm25_folds_inflections_to_one_term(words, term):
+    assert {stem(w) for w in words} == {term}
+
+
+def test_bm25_matches_a_question_to_the_inflected_words_of_its_answer():
+    bm = BM25()
+    bm.add(["Installing a package fetches its libraries first", "The package list is long"])
+    assert bm.top("how do I install packages with library dependencies", 1)[0][0] == 0
+
+
+# -- search modes -------------------------------------------------------------------------
+
+@pytest.fixture
+def crowded(tmp_path):
+    """60 items saying 'dpkg' (the first 50 say it most), 3 of them tagged 'rare' among the
+    weakest matches, each with a random vector, so only BM25 knows what they say."""
+    store = MemoryStore.open(str(tmp_path / "c"), DIM, index="flat", background=False)
+    rng = np.random.default_rng(3)
+    items = []
+    for i in range(60):
+        strong = i < 50
+        items.append({"id": f"d{i}", "kind": "fact" if i % 2 else "note",
+                      "text": "dpkg " * (4 if strong else 1) + f"filler words number {i}",
+                      "tags": ["rare"] if i in (51, 55, 58) else [],
+                      "vector": rng.normal(size=DIM).tolist()})
+    store.add(items)
+    yield store
+    store.close()
+
+
+def test_a_filtered_lexical_search_is_exact_however_deep_its_matches_rank(crowded):
+    hits = lexical_hits(crowded, "dpkg", 3, filter={"tags": {"all": ["rare"]}})
+    assert sorted(h.id for h in hits) == ["d51", "d55", "d58"]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    notes = lexical_hits(crowded, "dpkg", 100, filter={"kind": "note"})
+    assert len(notes) == 30 and all(h.item.kind == "note" for h in notes)
+    assert lexical_hits(crowded, "dpkg", 5, filter={"kind": "nothing"}) == []
+
+
+def test_hybrid_brings_what_only_bm25_sees_and_scores_in_0_to_1(crowded):
+    query = np.random.default_rng(9).normal(size=DIM)
+    dense_only = [h.id for h in search_mode(crowded, "dense", 5, vector=query,
+                                            filter={"tags": {"any": ["rare"]}})]
+    hybrid = search_mode(crowded, "hybrid", 3, text="dpkg", vector=query,
+                         filter={"tags": {"any": ["rare"]}})
+    assert sorted(dense_only) == sorted(h.id for h in hybrid) == ["d51", "d55", "d58"]
+    assert all(0.0 <= h.score <= 1.0 for h in hybrid)
+    top = search_mode(crowded, "hybrid", 10, text="dpkg", vector=query)
+    assert all(int(h.id[1:]) < 50 for h in top[:5])  # BM25's strong matches lead
+    no_vector = search_mode(crowded, "hybrid", 5, text="dpkg", vector=None)
+    assert [h.id for h in no_vector] == [h.id for h in lexical_hits(crowded, "dpkg", 5)]
+
+
+@pytest.mark.parametrize("mode,kwargs,message", [
+    ("fuzzy", {"text": "dpkg"}, "mode must be one of dense, lexical, hybrid"),
+    ("lexical", {"vector": np.ones(DIM)}, "lexical search needs a text"),
+    ("hybrid", {"text": "  ", "vector": np.ones(DIM)}, "hybrid search needs a text"),
+    ("dense", {"text": "dpkg"}, "dense search needs a query vector"),
+])
+def test_a_mode_without_what_it_ranks_by_is_refused(crowded, mode, kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        search_mode(crowded, mode, 3, **kwargs)
+
+
+def test_the_reader_keeps_bm25_candidates_inside_a_filter(crowded):
+    crowded.add([{"id": "target", "kind": "fact", "text": "deb archives are unpacked",
+                  "vector": np.random.default_rng(11).normal(size=DIM).tolist()}])
+    encode = bag_of_words_encoder(DIM, empty="axis")
+    facts = {"kind": "fact"}
+    dense = [h.id for h in crowded.search(encode(["deb archives"])[0], 3, filter=facts)]
+    assert "target" not in dense  # only BM25 can bring it
+    reader = MemoryReader(crowded, encode, candidates=3)
+    assert reader.answer("deb archives", k=1, filter=facts)[0].id == "target"
+    assert reader.answer("deb archives", k=1, filter={"kind": "note"})[0].id != "target"

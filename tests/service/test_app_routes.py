@@ -15,6 +15,7 @@ import pytest
 from service_model_fixture import build_model
 from service_server import API_KEY
 
+from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD
 from world2vec.service.app import close_app, create_app
 from world2vec.service.config import ServiceConfig
 
@@ -126,7 +127,7 @@ def test_filter_decides_by_the_classifier_rule(client):
     assert [r["decision"] for r in results] == ["allow", "block", "neutral"]
     assert [r["concept"] for r in results] == ["football", "war", None]
     assert results[0]["score"] == results[0]["scores"]["allow"]["football"]
-    assert resp.get_json()["threshold"] == 0.35
+    assert resp.get_json()["threshold"] == DEFAULT_THRESHOLD == 0.225
 
 
 def test_model_events_give_the_training_curves(client):

@@ -6,7 +6,7 @@ returning a :class:`Model` whose ``encode_concepts``, ``encode_texts`` and
 """
 
 from world2vec.embeddings.model import DEFAULT_MODEL_DIR, Model, load_model
-from world2vec.embeddings.objects import ObjectEncoder, ObjectError
+from world2vec.embeddings.objects import ObjectEncoder, ObjectError, UnknownObjectError
 from world2vec.embeddings.relation_book import RelationBook
 from world2vec.embeddings.relation_fitting import apply_relation, fit_relation
 from world2vec.embeddings.relations import RelationTransform
@@ -15,5 +15,6 @@ from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryE
 from world2vec.embeddings.sentences.sif import SIFEncoder
 
 __all__ = ["load_model", "Model", "DEFAULT_MODEL_DIR", "SIFEncoder", "ReverseDictionaryEncoder",
-           "ObjectEncoder", "ObjectError", "RelationTransform", "RelationBook", "fit_relation",
+           "ObjectEncoder", "ObjectError", "UnknownObjectError", "RelationTransform", "RelationBook",
+           "fit_relation",
            "apply_relation", "EmptyTextError"]

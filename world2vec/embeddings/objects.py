@@ -42,12 +42,72 @@ RELATION_ALIASES = {"isa": "is_a", "is-a": "is_a", "hypernym": "is_a", "instance
 
 
 class ObjectError(ValueError):
-    """An object that is not ``{"id"?, "features": [...], "relations": [[rel, target]]}``."""
+    """An object that is not ``{"id"?, "features": [...], "relations": [[rel, target]]}``.
+
+    ``position`` is the object's place in the list encoded (None when the list itself
+    is wrong) and ``problem`` the message without the "object 3 ('tom'):" that starts
+    it, so a caller that numbers objects its own way can point at one without parsing.
+    """
+
+    def __init__(self, message: str, position: int | None = None,
+                 object_id: str | None = None, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+        self.object_id = object_id
+        self.problem = problem or message
+
+
+class UnknownObjectError(ObjectError):
+    """A well-formed object with nothing the model can build a vector from.
+
+    A subclass of :class:`ObjectError` so callers that catch that keep working; a
+    service tells it apart because it is the object's *content* the model does not
+    know (as with an unknown concept), not its shape.
+    """
+
+
+OBJECT_FIELDS = frozenset({"id", "features", "relations"})
 
 
 def _relation_name(name: str) -> str:
     key = name.strip().lower().replace(" ", "_")
     return RELATION_ALIASES.get(key, key)
+
+
+def check_object(obj: Any, position: int = 0) -> None:
+    """Refuse an object that is not of the documented shape, naming what is wrong.
+
+    Unknown fields are refused (a typo such as ``"feature"`` would otherwise encode an
+    object with half its description missing), and so are empty strings.
+    """
+    if not isinstance(obj, dict):
+        raise ObjectError(f"object {position} must be a JSON object, got {type(obj).__name__}",
+                          position)
+    object_id = obj.get("id")
+
+    def fail(problem: str) -> ObjectError:
+        known = object_id if isinstance(object_id, str) else None
+        where = f"object {position}" + (f" ({known!r})" if known else "")
+        return ObjectError(f"{where}: {problem}", position, known, problem)
+
+    unknown = sorted(set(obj) - OBJECT_FIELDS)
+    if unknown:
+        raise fail(f"unknown field(s) {', '.join(map(repr, unknown))}; expected some of "
+                   f"{', '.join(sorted(OBJECT_FIELDS))}")
+    if object_id is not None and not isinstance(object_id, str):
+        raise fail("'id' must be a string")
+    features = obj.get("features", [])
+    relations = obj.get("relations", [])
+    if not isinstance(features, list) or not all(isinstance(f, str) and f.strip()
+                                                 for f in features):
+        raise fail("'features' must be a list of non-empty strings")
+    if not isinstance(relations, list) or not all(
+            isinstance(r, (list, tuple)) and len(r) == 2
+            and all(isinstance(x, str) and x.strip() for x in r) for r in relations):
+        raise fail("'relations' must be a list of [relation, target] pairs of non-empty "
+                   "strings")
+    if not features and not relations:
+        raise fail("give 'features' or 'relations' (or both)")
 
 
 class ObjectEncoder:
@@ -68,45 +128,51 @@ class ObjectEncoder:
 
     # -- parsing ---------------------------------------------------------------------
     def parts(self, obj: Any, position: int = 0) -> tuple[list[int], list[int], list[np.ndarray]]:
-        """(word rows, relation index per row or -1, synthesized vectors for unseen words)."""
-        if not isinstance(obj, dict):
-            raise ObjectError(f"object {position} must be a JSON object, got {type(obj).__name__}")
-        features = obj.get("features", [])
-        relations = obj.get("relations", [])
-        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
-            raise ObjectError(f"object {position}: 'features' must be a list of strings")
-        if not isinstance(relations, list) or not all(
-                isinstance(r, (list, tuple)) and len(r) == 2 and all(isinstance(x, str) for x in r)
-                for r in relations):
-            raise ObjectError(f"object {position}: 'relations' must be a list of "
-                              "[relation, target] string pairs")
+        """(word rows, relation index per row or -1, synthesized vectors for unseen words).
+
+        An unseen feature word or relation target is synthesized from its subwords, as
+        an unseen concept is (a relation target's vector then carries its relation's
+        offset); one with nothing to build from is left out. An object left with no part
+        at all raises :class:`UnknownObjectError`.
+        """
+        check_object(obj, position)
         rows: list[int] = []
         rels: list[int] = []
         synthesized: list[np.ndarray] = []
         index = self.words.key_to_index
-        for feature in features:
+        for feature in obj.get("features", []):
             key = self.words.tokenizer.normalize(feature)
             tokens = [key] if key in index else self.words.tokenizer.tokenize(feature)
             known, synth = self.words.token_rows(tokens)
             rows += known
             rels += [-1] * len(known)
             synthesized += synth
-        for relation, target in relations:
-            key = self.words.tokenizer.normalize(target)
-            if key not in index:
-                continue
+        for relation, target in obj.get("relations", []):
             name = _relation_name(relation)
-            rows.append(index[key])
-            rels.append(self.relation_names.index(name) if name in self.relation_names else -1)
+            rel = self.relation_names.index(name) if name in self.relation_names else -1
+            key = self.words.tokenizer.normalize(target)
+            if key in index:
+                rows.append(index[key])
+                rels.append(rel)
+                continue
+            try:
+                vector = self.words.vector(target)[0]
+            except KeyError:
+                continue
+            synthesized.append(vector + self.offsets[rel] if rel >= 0 else vector)
         if not rows and not synthesized:
-            raise ObjectError(f"object {position} ({obj.get('id', '?')!r}) has no feature or "
-                              "relation target the model knows")
-        return rows[:MAX_PARTS], rels[:MAX_PARTS], synthesized
+            object_id = obj.get("id")
+            problem = "has no feature or relation target the model knows"
+            raise UnknownObjectError(
+                f"object {position}" + (f" ({object_id!r})" if object_id else "") + f" {problem}",
+                position, object_id, problem)
+        return rows[:MAX_PARTS], rels[:MAX_PARTS], synthesized[:MAX_PARTS]
 
     def encode(self, objects: Sequence[dict[str, Any]]) -> np.ndarray:
         """Unit float32 rows, one per object; ``ObjectError`` (a ValueError) names a bad one."""
-        if isinstance(objects, dict):
-            raise ObjectError("encode_objects takes a list of objects")
+        if not isinstance(objects, (list, tuple)):
+            raise ObjectError(f"encode_objects takes a list of objects, got "
+                              f"{type(objects).__name__}")
         normed = self.words.normed
         weights = np.exp(self.log_weights[:, 0])
         out = np.empty((len(objects), self.words.dim), dtype=np.float32)

@@ -22,6 +22,17 @@ question toward what it found. ``H``, ``gamma`` and ``beta`` are trained with th
 engine (Tensor autodiff, Adam, Trainer) on (question, answering memory id) pairs,
 with an L2 pull of ``H`` toward ``I`` so a few hundred questions cannot overfit
 ``dim x dim`` weights.
+
+The same candidates serve the search modes (:func:`search_mode`): ``dense`` (FAISS
+cosine), ``lexical`` (BM25, inside the filter) and ``hybrid`` (both pools, each score
+min-max scaled over the candidates and mixed ``DENSE_WEIGHT : 1 - DENSE_WEIGHT``).
+Why a score mix and not reciprocal rank fusion: on the FAQ sets of
+``bench/bench_search_modes.py`` the mix beat RRF at every setting tried (RRF throws
+away how far ahead the best BM25 match is, which is most of the evidence when the
+dense side is weak); the weight 0.2 was tuned on the zlib + procps FAQs and holds on
+the Debian FAQ (``bench_search_modes.py --tune`` prints the grid: retune it for a
+model whose dense side is stronger). The reader starts from the same ratio (gamma
+0.2, beta 0.8).
 """
 
 from __future__ import annotations
@@ -35,9 +46,14 @@ from world2vec.engine import Adam, Tensor, TensorTask, Trainer, minibatches, sof
 from world2vec.engine.losses import softmax_cross_entropy
 from world2vec.engine.ops import sqrt
 from world2vec.memory.errors import ValidationError
-from world2vec.memory.items import Item, check_k
+from world2vec.memory.filters import parse_filter
+from world2vec.memory.items import Hit, Item, check_k
 
 MAX_HOPS = 10
+SEARCH_MODES = ("dense", "lexical", "hybrid")
+DENSE_WEIGHT = 0.2       # hybrid: the dense share of the fused score (tuned, see above)
+FUSION_CANDIDATES = 50   # hybrid: how many each side brings before fusing
+_LEXICAL_SCAN = 100_000  # the most BM25 matches a filtered lexical search looks through
 
 
 @dataclass
@@ -60,6 +76,110 @@ class _Candidates:
     query: np.ndarray            # (dim,) unit question vector
 
 
+@dataclass
+class Pool:
+    """Candidates from both sides: items (with vectors), cosine and BM25 per candidate."""
+
+    ids: list[str]
+    items: list[Item]
+    dense: np.ndarray            # cosine with the query vector (every candidate)
+    lexical: np.ndarray          # BM25 (0 for a candidate BM25 did not bring)
+
+
+def lexical_hits(store, text: str, k: int, filter=None) -> list[Hit]:
+    """The ``k`` best BM25 matches for ``text`` among the items that pass ``filter``.
+
+    The store's BM25 ranks every item; the filter (the same :class:`Filter` the dense
+    search compiles to a bitmap, read through ``Filter.matches``) is applied walking
+    down that ranking, which is widened until ``k`` items pass or none is left, so a
+    filtered lexical search is exact: the best k matching items, never fewer than exist.
+    Hits carry their items with vectors (the fusion needs them).
+    """
+    k = check_k(k)
+    flt = parse_filter(filter)
+    want = k if flt.is_empty else max(4 * k, 64)
+    while True:
+        ranked = store.lexical_search(text, min(want, _LEXICAL_SCAN))
+        hits = []
+        for item_id, score in ranked:
+            item = store.get(item_id)
+            if item is not None and (flt.is_empty or flt.matches(item.kind, item.tags,
+                                                                 item.payload)):
+                hits.append(Hit(item_id, float(score), item))
+                if len(hits) == k:
+                    return hits
+        if len(ranked) < want or want >= _LEXICAL_SCAN:
+            return hits
+        want *= 4
+
+
+def candidate_pool(store, text: str | None, vector: np.ndarray | None, n: int,
+                   filter=None) -> Pool:
+    """The dense top ``n`` (when there is a vector) and BM25 top ``n`` (when there is a
+    text), inside ``filter``, merged; every candidate gets its exact cosine."""
+    items: dict[str, Item] = {}
+    cosine: dict[str, float] = {}
+    if vector is not None:
+        for hit in store.search(vector, n, filter=filter, with_vectors=True):
+            items[hit.id] = hit.item
+            cosine[hit.id] = hit.score
+    bm25 = {}
+    if text is not None:
+        for hit in lexical_hits(store, text, n, filter):
+            bm25[hit.id] = hit.score
+            items.setdefault(hit.id, hit.item)
+    ids = list(items)
+    query = None if vector is None else np.asarray(vector, np.float64).reshape(-1)
+    if query is not None:
+        query = query / (np.linalg.norm(query) or 1.0)
+    dense = np.array([cosine[i] if i in cosine else
+                      (0.0 if query is None else float(items[i].vector @ query)) for i in ids])
+    return Pool(ids, [items[i] for i in ids], dense,
+                np.array([bm25.get(i, 0.0) for i in ids], dtype=np.float64))
+
+
+def _min_max(x: np.ndarray) -> np.ndarray:
+    span = float(x.max() - x.min()) if x.size else 0.0
+    return (x - x.min()) / span if span > 0 else np.zeros_like(x)
+
+
+def hybrid_hits(store, text: str, vector: np.ndarray | None, k: int, filter=None,
+                dense_weight: float = DENSE_WEIGHT,
+                candidates: int = FUSION_CANDIDATES) -> list[Hit]:
+    """Dense and BM25 fused: each score min-max scaled over the candidates, mixed
+    ``dense_weight : 1 - dense_weight``; the hit's score is that mix, in 0..1.
+
+    A text the model could not encode (``vector`` None) is ranked by BM25 alone.
+    """
+    k = check_k(k)
+    pool = candidate_pool(store, text, vector, max(k, candidates), filter)
+    if not pool.ids:
+        return []
+    fused = dense_weight * _min_max(pool.dense) + (1.0 - dense_weight) * _min_max(pool.lexical)
+    order = np.lexsort((np.arange(len(pool.ids)), -fused))[:k]
+    return [Hit(pool.ids[i], float(fused[i]), pool.items[i]) for i in order]
+
+
+def search_mode(store, mode: str, k: int, text: str | None = None,
+                vector: np.ndarray | None = None, filter=None) -> list[Hit]:
+    """Search ``store`` in one of :data:`SEARCH_MODES`; lexical and hybrid need ``text``.
+
+    Dense hits are the store's own (without vectors); lexical and hybrid hits carry
+    their items' vectors.
+    """
+    if mode not in SEARCH_MODES:
+        raise ValidationError(f"mode must be one of {', '.join(SEARCH_MODES)}, got {mode!r}")
+    if mode != "dense" and (not isinstance(text, str) or not text.strip()):
+        raise ValidationError(f"{mode} search needs a text query (BM25 ranks words)")
+    if mode == "dense":
+        if vector is None:
+            raise ValidationError("dense search needs a query vector")
+        return store.search(vector, k, filter=filter)
+    if mode == "lexical":
+        return lexical_hits(store, text, k, filter)
+    return hybrid_hits(store, text, vector, k, filter)
+
+
 def answer_text(item: Item) -> str | None:
     """A qa item carries its answer; a fact (or anything else) is its own answer."""
     return item.answer if item.kind == "qa" and item.answer else item.text
@@ -70,14 +190,15 @@ class MemoryReader:
 
     ``encode_texts`` maps a list of texts to unit rows of the store's dimension (the
     model's ``encode_texts``; the memory never imports the service). The starting
-    fusion weights lean on BM25 (``beta`` 4 vs ``gamma`` 1, on standardised scores):
-    on the Debian FAQ the lexical signal was the stronger one for long answers, and
-    :meth:`train` re-weights both for a given memory and encoder.
+    fusion weights are the hybrid search's (``gamma`` 0.2 dense, ``beta`` 0.8 BM25, on
+    standardised scores): on the FAQ sets the lexical signal is the stronger one for
+    long answers, and :meth:`train` re-weights both for a given memory and encoder.
     """
 
     def __init__(self, store, encode_texts: Callable[[Sequence[str]], np.ndarray], hops: int = 2,
-                 candidates: int = 50, lexical: bool = True, gamma: float = 1.0,
-                 beta: float = 4.0, h_decay: float = 1.0) -> None:
+                 candidates: int = FUSION_CANDIDATES, lexical: bool = True,
+                 gamma: float = DENSE_WEIGHT, beta: float = 1.0 - DENSE_WEIGHT,
+                 h_decay: float = 1.0) -> None:
         self.store = store
         self.encode_texts = encode_texts
         self.hops = self._check_hops(hops)
@@ -109,26 +230,17 @@ class MemoryReader:
     def _candidates(self, question: str, filter: dict | None = None,
                     must_include: str | None = None) -> _Candidates:
         query = self._encode(question)
-        hits = self.store.search(query, self.candidates, filter=filter, with_vectors=True)
-        ids = [h.id for h in hits]
-        items = [h.item for h in hits]
-        lexical: dict[str, float] = {}
-        if self.lexical and filter is None:
-            lexical = dict(self.store.lexical_search(question, self.candidates))
-            for item_id in lexical:
-                if item_id not in ids:
-                    item = self.store.get(item_id)
-                    if item is not None:
-                        ids.append(item_id)
-                        items.append(item)
+        pool = candidate_pool(self.store, question if self.lexical else None, query,
+                              self.candidates, filter)
+        ids, items, lex = pool.ids, pool.items, pool.lexical
         if must_include is not None and must_include not in ids:
             item = self.store.get(must_include)
             if item is not None:
                 ids.append(must_include)
                 items.append(item)
+                lex = np.append(lex, 0.0)
         vectors = (np.stack([it.vector for it in items]).astype(np.float64) if items
                    else np.zeros((0, self.store.dim)))
-        lex = np.array([lexical.get(i, 0.0) for i in ids], dtype=np.float64)
         if lex.size and lex.std() > 0:
             lex = (lex - lex.mean()) / lex.std()
         else:

@@ -15,10 +15,16 @@ import numpy as np
 from flask import Response, current_app, request
 
 from world2vec.embeddings.concepts import concept_vector
+from world2vec.embeddings.objects import ObjectError, UnknownObjectError
 from world2vec.memory import Hit
 from world2vec.service.codec import encode, vector_from_wire, wants_msgpack
-from world2vec.service.errors import BadRequest, about
+from world2vec.service.errors import BadRequest, NotFound, about
 from world2vec.service.state import ServiceState
+
+#: The payload key an item's object (POST /memories with ``"object"``) is kept under.
+#: Why the payload: it travels with the item through the log, snapshots, dump and load
+#: and any backend, without a new column; the wire shows it as the item's ``object``.
+OBJECT_KEY = "_object"
 
 
 def state() -> ServiceState:
@@ -44,18 +50,30 @@ def memory_hit(hit: Hit) -> dict:
     used as is: this runs for every result of every search.
     """
     item = hit.item
-    return {"id": hit.id, "score": hit.score, "kind": item.kind, "text": item.text,
-            "payload": item.payload, "tags": item.tags, "answer": item.answer,
-            "created_at": item.created_at}
+    row = {"id": hit.id, "score": hit.score, "kind": item.kind, "text": item.text,
+           "payload": item.payload, "tags": item.tags, "answer": item.answer,
+           "created_at": item.created_at}
+    if OBJECT_KEY in item.payload:
+        _show_object(row)
+    return row
 
 
 def item_document(item: Any, with_vector: bool = True) -> dict:
     """A stored item as ``GET /memories/<id>`` answers it (with its unit vector)."""
     doc = {"id": item.id, "kind": item.kind, "text": item.text, "tags": list(item.tags),
            "payload": item.payload, "answer": item.answer, "created_at": item.created_at}
+    if OBJECT_KEY in item.payload:
+        _show_object(doc)
     if with_vector and item.vector is not None:
         doc["vector"] = np.asarray(item.vector, dtype=np.float32)
     return doc
+
+
+def _show_object(row: dict) -> None:
+    """Move a stored object out of the payload to the row's own ``object`` field."""
+    payload = dict(row["payload"])
+    row["object"] = payload.pop(OBJECT_KEY)
+    row["payload"] = payload
 
 
 def encode_texts(st: ServiceState, texts: list[str], param: str = "text") -> np.ndarray:
@@ -67,8 +85,21 @@ def encode_texts(st: ServiceState, texts: list[str], param: str = "text") -> np.
                          slug="unencodable-text") from None
 
 
-def query_vector_from_body(st: ServiceState, body: dict) -> tuple[np.ndarray, str]:
-    """The query of POST /search: exactly one of text, vector, concept."""
+def encode_objects(st: ServiceState, objects: list, param: str = "objects") -> np.ndarray:
+    """Object vectors; a malformed object is a 400 and one with nothing the model knows
+    a 404 (as an unknown concept is), each naming the object's position and id."""
+    try:
+        return np.asarray(st.model.encode_objects(objects), dtype=np.float32)
+    except UnknownObjectError as exc:
+        raise NotFound(str(exc), slug="unknown-object", param=param, position=exc.position,
+                       id=exc.object_id) from None
+    except ObjectError as exc:
+        raise BadRequest(str(exc), param=param, slug="invalid-object", position=exc.position,
+                         id=exc.object_id) from None
+
+
+def search_query(body: dict) -> tuple[str, Any]:
+    """The query of POST /search: exactly one of text, vector, concept, as (name, value)."""
     given = [name for name in ("text", "vector", "concept") if body.get(name) is not None]
     if len(given) != 1:
         raise BadRequest("give exactly one of 'text', 'vector' or 'concept'"
@@ -76,11 +107,16 @@ def query_vector_from_body(st: ServiceState, body: dict) -> tuple[np.ndarray, st
                          slug="missing-parameter" if not given else "bad-request")
     name = given[0]
     value = body[name]
-    if name == "vector":
-        return vector_from_wire(value, st.dim, "vector"), name
-    if not isinstance(value, str) or not value.strip():
+    if name != "vector" and (not isinstance(value, str) or not value.strip()):
         raise BadRequest(f"'{name}' must be a non-empty string", param=name)
+    return name, value
+
+
+def query_vector(st: ServiceState, name: str, value: Any) -> np.ndarray:
+    """The vector of a query from :func:`search_query` (a concept may be synthesized)."""
+    if name == "vector":
+        return vector_from_wire(value, st.dim, "vector")
     if name == "concept":
         with about("concept"):
-            return concept_vector(st.model.words, value)[0], name
-    return encode_texts(st, [value], "text")[0], name
+            return concept_vector(st.model.words, value)[0]
+    return encode_texts(st, [value], "text")[0]

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from world2vec import __version__
+from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD
 
 _VECTOR = {"type": "array", "items": {"type": "number"},
            "description": "float values; in msgpack, a bin of little-endian float32"}
@@ -30,13 +31,28 @@ _FILTER = {
         "payload": {"type": "object"},
     },
 }
+_OBJECT = {
+    "type": "object",
+    "description": "an object described by features and relations, embedded by the model's "
+                   "object encoder; relations include is_a, part_of, has_part, made_of, member_of",
+    "properties": {
+        "id": {"type": "string"},
+        "features": {"type": "array", "items": {"type": "string"}},
+        "relations": {"type": "array", "items": {
+            "type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2,
+            "description": "[relation, target concept]"}}},
+    "additionalProperties": False,
+}
 _HIT = {"type": "object", "required": ["id", "score"], "properties": {
     "id": {"type": "string"}, "score": {"type": "number"}, "kind": {"type": "string"},
     "text": {"type": ["string", "null"]}, "payload": {"type": "object"},
     "tags": {"type": "array", "items": {"type": "string"}},
-    "answer": {"type": ["string", "null"]}, "created_at": {"type": "number"}}}
+    "answer": {"type": ["string", "null"]}, "created_at": {"type": "number"},
+    "object": {**_OBJECT, "description": "the object the item was encoded from, if any"}}}
 _ITEM = {"type": "object", "properties": {
     "id": {"type": "string"}, "text": {"type": "string"}, "vector": _VECTOR,
+    "object": {**_OBJECT, "description": "in place of text: encoded by the object encoder "
+                                         "and kept with the item"},
     "kind": {"type": "string", "default": "fact"},
     "tags": {"type": "array", "items": {"type": "string"}},
     "payload": {"type": "object"}, "answer": {"type": "string"}}}
@@ -80,11 +96,14 @@ def _paths() -> dict[str, dict]:
                                                "dim": {"type": "integer"},
                                                "items": {"type": "integer"}}})}},
         "/similar": {"get": {
-            "summary": "nearest concepts to a concept or text; nearest memories to a stored item",
+            "summary": "nearest concepts to a concept, text or object; nearest memories to a "
+                       "stored item",
             "parameters": [
                 _q("concept", {"type": "string"}, "a concept (unseen words are synthesized "
                    "from subwords and flagged)"),
                 _q("text", {"type": "string"}, "free text"),
+                _q("object", {"type": "string"}, "an object as JSON text: {\"features\": "
+                   "[...], \"relations\": [[relation, target], ...]}"),
                 _q("id", {"type": "string"}, "a stored memory's id (ranks memories)"),
                 _K_PARAM,
                 _q("kind", {"type": "string"}, "item kind; other than 'concept', the query "
@@ -112,10 +131,11 @@ def _paths() -> dict[str, dict]:
                               "3CosAdd or 3CosMul"), _K_PARAM],
             "responses": _ok("results (inputs excluded)", _RESULTS)}},
         "/encode": {"post": {
-            "summary": "concepts or texts to vectors",
+            "summary": "concepts, texts or objects to vectors (give exactly one list)",
             "requestBody": _body({"type": "object", "properties": {
                 "concepts": {"type": "array", "items": {"type": "string"}},
-                "texts": {"type": "array", "items": {"type": "string"}}}}),
+                "texts": {"type": "array", "items": {"type": "string"}},
+                "objects": {"type": "array", "items": _OBJECT}}}),
             "responses": _ok("unit vectors", {"type": "object", "properties": {
                 "vectors": {"type": "array", "items": _VECTOR}, "dim": {"type": "integer"},
                 "synthesized": {"type": "array", "items": {"type": "boolean"}}}})}},
@@ -136,11 +156,18 @@ def _paths() -> dict[str, dict]:
                        "security": [{"bearer": []}],
                        "responses": _ok("deleted", {"type": "object"})}},
         "/search": {"post": {
-            "summary": "nearest stored memories inside a filter",
+            "summary": "nearest stored memories inside a filter, by dense, lexical or hybrid "
+                       "search",
             "requestBody": _body({"type": "object", "properties": {
                 "text": {"type": "string"}, "vector": _VECTOR, "concept": {"type": "string"},
-                "k": _K, "filter": _FILTER}}),
-            "responses": _ok("results, best first", _RESULTS)}},
+                "k": _K, "filter": _FILTER,
+                "mode": {"type": "string", "enum": ["dense", "lexical", "hybrid"],
+                         "description": "dense: cosine of the vectors; lexical: BM25 over the "
+                                        "stored texts; hybrid: both, min-max scaled and mixed "
+                                        "(score 0..1). Default: hybrid for a text, dense for "
+                                        "a concept; a vector is dense only"}}}),
+            "responses": _ok("results, best first", {**_RESULTS, "properties": {
+                **_RESULTS["properties"], "mode": {"type": "string"}}})}},
         "/qa": {"post": {
             "summary": "answer a question from the memory (multi-hop reader)",
             "requestBody": _body({"type": "object", "required": ["question"], "properties": {
@@ -159,7 +186,7 @@ def _paths() -> dict[str, dict]:
                 "allow": {"type": "array", "items": {"type": "string"}},
                 "block": {"type": "array", "items": {"type": "string"}},
                 "threshold": {"type": "number", "minimum": -1, "maximum": 1,
-                              "default": 0.35}}}),
+                              "default": DEFAULT_THRESHOLD}}}),
             "responses": _ok("one decision per item", {"type": "object", "properties": {
                 "results": {"type": "array", "items": {"type": "object", "properties": {
                     "decision": {"type": "string", "enum": ["allow", "block", "neutral"]},

@@ -141,6 +141,32 @@ def body_str_list(body: Mapping[str, Any], name: str, max_items: int, required: 
     return value
 
 
+def body_choice(body: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str | None:
+    """One of ``choices`` (absent or null: None, for the caller's default)."""
+    if name not in body or body[name] is None:
+        return None
+    value = body[name]
+    if not isinstance(value, str) or value not in choices:
+        raise BadRequest(f"'{name}' must be one of {', '.join(choices)}, got "
+                         f"{type_name(value)} {_short(value)}", param=name)
+    return value
+
+
+def body_list(body: Mapping[str, Any], name: str, max_items: int) -> list | None:
+    """A non-empty list bounded in count (its entries are the caller's to check)."""
+    if name not in body or body[name] is None:
+        return None
+    value = body[name]
+    if not isinstance(value, list):
+        raise BadRequest(f"'{name}' must be a list, got {type_name(value)}", param=name)
+    if not value:
+        raise BadRequest(f"'{name}' must not be empty", param=name)
+    if len(value) > max_items:
+        raise BadRequest(f"'{name}' has {len(value)} entries; at most {max_items} per request",
+                         param=name, slug="batch-too-large")
+    return value
+
+
 def check_known_fields(body: Mapping[str, Any], allowed: set[str]) -> None:
     """Refuse unknown body fields, so a typo (``"tex"``) is reported, not ignored."""
     unknown = sorted(set(body) - allowed)

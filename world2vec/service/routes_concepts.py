@@ -15,8 +15,16 @@ from world2vec.embeddings.expressions import mentioned_concepts, parse_expressio
 from world2vec.embeddings.projection import pca_2d
 from world2vec.service.codec import decode_body
 from world2vec.service.errors import BadRequest, NotFound, about
-from world2vec.service.helpers import concept_results, encode_texts, memory_hit, reply, state
+from world2vec.service.helpers import (
+    concept_results,
+    encode_objects,
+    encode_texts,
+    memory_hit,
+    reply,
+    state,
+)
 from world2vec.service.params import (
+    body_list,
     body_str_list,
     check_known_fields,
     query_bool,
@@ -27,6 +35,8 @@ from world2vec.service.params import (
 from world2vec.service.state import ServiceState
 
 bp = Blueprint("concepts", __name__)
+
+QUERY_SOURCES = ("concept", "text", "object", "id")  # what /similar ranks neighbours of
 
 
 def _memory_filter(kind: str | None, flt: dict | None) -> dict | None:
@@ -41,26 +51,27 @@ def _memory_filter(kind: str | None, flt: dict | None) -> dict | None:
 
 @bp.get("/similar")
 def similar():
-    """Nearest concepts to a concept or a text; nearest memories to a stored item.
+    """Nearest concepts to a concept, a text or an object; nearest memories to a stored item.
 
-    With ``kind`` (other than ``concept``) or ``filter``, a concept or text query
-    searches the stored memories instead of the vocabulary.
+    With ``kind`` (other than ``concept``) or ``filter``, a concept, text or object
+    query searches the stored memories instead of the vocabulary.
     """
     st = state()
     # A plain dict of the first values: werkzeug's MultiDict.get builds a
     # BadRequestKeyError for every absent parameter, and this route probes six.
     args = request.args.to_dict()
     k = query_int(args, "k", 10, 1, st.config.max_k)
-    given = [name for name in ("concept", "text", "id") if args.get(name, "").strip()]
+    given = [name for name in QUERY_SOURCES if args.get(name, "").strip()]
     if len(given) != 1:
-        raise BadRequest("give exactly one of 'concept', 'text' or 'id'"
+        raise BadRequest("give exactly one of 'concept', 'text', 'object' or 'id'"
                          + (f" (got {', '.join(given)})" if given else ""),
                          param="concept", slug="missing-parameter" if not given else "bad-request")
     kind = query_str(args, "kind")
     flt = query_json_object(args, "filter")
     project = query_bool(args, "project", False)
     source = given[0]
-    value = query_str(args, source, required=True)
+    value = (query_json_object(args, source) if source == "object"
+             else query_str(args, source, required=True))
     answer: dict = {"query": {source: value}}
     if source == "id":
         # One store call: the stored unit vector is used in place, itself excluded.
@@ -80,6 +91,9 @@ def similar():
             answer["synthesized"] = synthesized
             answer["query"]["synthesized"] = synthesized
             exclude = [] if synthesized else [value]
+        elif source == "object":
+            vec = encode_objects(st, [value], "object")[0]
+            exclude = []  # an object is near what it relates to: cat is the answer to is_a cat
         else:
             vec = encode_texts(st, [value])[0]
             exclude = []
@@ -155,16 +169,22 @@ def analogy_route():
 
 @bp.post("/encode", endpoint="encode")
 def encode_route():
-    """Concepts or texts to vectors (JSON lists, or float32 bins in msgpack)."""
+    """Concepts, texts or objects to vectors (JSON lists, or float32 bins in msgpack)."""
     st = state()
     body = decode_body(request)
-    check_known_fields(body, {"concepts", "texts"})
+    check_known_fields(body, {"concepts", "texts", "objects"})
     limit = st.config.max_batch
     concepts = body_str_list(body, "concepts", limit)
     texts = body_str_list(body, "texts", limit)
-    if (concepts is None) == (texts is None):
-        raise BadRequest("give exactly one of 'concepts' or 'texts'", param="concepts",
-                         slug="missing-parameter" if concepts is None else "bad-request")
+    objects = body_list(body, "objects", limit)
+    given = [name for name, value in (("concepts", concepts), ("texts", texts),
+                                      ("objects", objects)) if value is not None]
+    if len(given) != 1:
+        raise BadRequest("give exactly one of 'concepts', 'texts' or 'objects'"
+                         + (f" (got {', '.join(given)})" if given else ""), param="concepts",
+                         slug="missing-parameter" if not given else "bad-request")
+    if objects is not None:
+        return reply({"vectors": encode_objects(st, objects), "dim": st.dim})
     if concepts is not None:
         with about("concepts"):
             vectors, synthesized = concept_vectors(st.model.words, concepts)

@@ -12,20 +12,30 @@ from typing import Any
 import numpy as np
 from flask import Blueprint, request
 
-from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify
-from world2vec.embeddings.concepts import concept_vectors
+from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify, concept_families
+from world2vec.embeddings.objects import ObjectError, UnknownObjectError, check_object
 from world2vec.memory import Item, ValidationError
+from world2vec.memory.reader import SEARCH_MODES, search_mode
 from world2vec.service.codec import decode_body, type_name
 from world2vec.service.errors import BadRequest, NotFound, about
 from world2vec.service.helpers import (
+    OBJECT_KEY,
     encode_texts,
     item_document,
     memory_hit,
-    query_vector_from_body,
+    query_vector,
     reply,
+    search_query,
     state,
 )
-from world2vec.service.params import body_float, body_int, body_str, body_str_list, check_known_fields
+from world2vec.service.params import (
+    body_choice,
+    body_float,
+    body_int,
+    body_str,
+    body_str_list,
+    check_known_fields,
+)
 from world2vec.service.state import ServiceState
 
 bp = Blueprint("memories", __name__)
@@ -51,13 +61,28 @@ def add_memories():
     upsert = body.get("upsert", True)
     if not isinstance(upsert, bool):
         raise BadRequest(f"'upsert' must be true or false, got {type_name(upsert)}", param="upsert")
-    items = [_item_from_wire(st, obj, position) for position, obj in enumerate(raw_items)]
+    items, objects = [], {}
+    for position, obj in enumerate(raw_items):
+        item, described = _item_from_wire(st, obj, position)
+        items.append(item)
+        if described is not None:
+            objects[position] = described
+    _encode_objects(st, items, objects)
     _encode_missing_vectors(st, items)
     ids = st.store.upsert(items) if upsert else st.store.add(items)
     return reply({"ids": ids, "count": len(ids)})
 
 
-def _item_from_wire(st: ServiceState, obj: Any, position: int) -> Item:
+def _item_from_wire(st: ServiceState, obj: Any, position: int) -> tuple[Item, dict | None]:
+    """The item, and the object it is described by (None for a text or vector item)."""
+    described = None
+    if isinstance(obj, dict) and "object" in obj:
+        obj = dict(obj)
+        described = obj.pop("object")  # null: as if absent, like a null text
+    if described is not None:
+        _check_item_object(obj, described, position)
+        if obj.get("id") is None and described.get("id"):
+            obj["id"] = described["id"]  # {"object": {"id": "tom", ...}} is stored as tom
     if isinstance(obj, dict) and isinstance(obj.get("vector"), (bytes, bytearray)):
         raw = obj["vector"]
         if len(raw) % 4:
@@ -69,10 +94,44 @@ def _item_from_wire(st: ServiceState, obj: Any, position: int) -> Item:
         raise BadRequest(f"item {position}: 'vector' has dimension {item.vector.shape[0]}, the "
                          f"model's is {st.dim}", param="items", slug="wrong-dimension",
                          position=position, id=item.id)
-    if item.vector is None and not (item.text and item.text.strip()):
-        raise BadRequest(f"item {position}: give 'text' (to be encoded) or 'vector'",
+    if OBJECT_KEY in item.payload:
+        raise BadRequest(f"item {position}: the payload key {OBJECT_KEY!r} is reserved for the "
+                         f"item's 'object'", param="items", slug="invalid-item",
+                         position=position, id=item.id)
+    if item.vector is None and described is None and not (item.text and item.text.strip()):
+        raise BadRequest(f"item {position}: give 'text' (to be encoded), 'object' or 'vector'",
                          param="items", slug="invalid-item", position=position, id=item.id)
-    return item
+    return item, described
+
+
+def _check_item_object(obj: dict, described: Any, position: int) -> None:
+    item_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+    if obj.get("vector") is not None:
+        raise BadRequest(f"item {position}: give 'object' or 'vector', not both (the object "
+                         f"is what the vector would be encoded from)", param="items",
+                         slug="invalid-item", position=position, id=item_id)
+    try:
+        check_object(described, position)
+    except ObjectError as exc:
+        raise BadRequest(f"item {position}: 'object': {exc.problem}", param="items",
+                         slug="invalid-object", position=position, id=item_id) from None
+
+
+def _encode_objects(st: ServiceState, items: list[Item], objects: dict[int, dict]) -> None:
+    """Encode the items described by objects, and keep each object with its item."""
+    if not objects:
+        return
+    positions = list(objects)
+    try:
+        vectors = st.model.encode_objects([objects[p] for p in positions])
+    except UnknownObjectError as exc:
+        position = positions[exc.position]
+        raise BadRequest(f"item {position}: cannot encode its object: it {exc.problem}",
+                         param="items", slug="unencodable-object", position=position,
+                         id=items[position].id) from None
+    for row, position in enumerate(positions):
+        items[position].vector = np.asarray(vectors[row], dtype=np.float32)
+        items[position].payload[OBJECT_KEY] = objects[position]
 
 
 def _encode_missing_vectors(st: ServiceState, items: list[Item]) -> None:
@@ -111,19 +170,47 @@ def delete_memory(item_id: str):
     return reply({"id": item_id, "deleted": True})
 
 
+#: What POST /search does when the request names no mode. Text: hybrid, the best of the
+#: three on both FAQ sets of bench/bench_search_modes.py (docs/SERVICE.md has the figures).
+#: A concept: dense, as before modes existed (a concept is a point in the model's space,
+#: and its name alone is rarely in the stored texts). A vector: dense, the only mode it has.
+DEFAULT_MODES = {"text": "hybrid", "concept": "dense", "vector": "dense"}
+
+
 @bp.post("/search")
 def search():
-    """Nearest stored memories to a text, a vector or a concept, inside a filter."""
+    """Nearest stored memories to a text, a vector or a concept, inside a filter, in a
+    mode: dense (cosine), lexical (BM25 over the stored texts) or hybrid (both, fused)."""
     st = state()
     body = decode_body(request)
-    check_known_fields(body, {"text", "vector", "concept", "k", "filter"})
+    check_known_fields(body, {"text", "vector", "concept", "k", "filter", "mode"})
     k = body_int(body, "k", 10, 1, st.config.max_k)
     flt = body.get("filter")
     if flt is not None and not isinstance(flt, dict):
         raise BadRequest(f"'filter' must be an object, got {type_name(flt)}", param="filter")
-    vec, _ = query_vector_from_body(st, body)
-    hits = st.store.search(vec, k, filter=flt)
-    return reply({"results": [memory_hit(h) for h in hits]})
+    source, value = search_query(body)
+    mode = body_choice(body, "mode", SEARCH_MODES) or DEFAULT_MODES[source]
+    if source == "vector" and mode != "dense":
+        raise BadRequest(f"a vector query is searched in dense mode only ({mode} ranks the "
+                         f"words of a 'text' or 'concept')", param="mode")
+    vector = None
+    if mode == "dense" or (mode == "hybrid" and source != "text"):
+        vector = query_vector(st, source, value)
+    elif mode == "hybrid":
+        vector = _text_vector_or_none(st, value)
+    with about("filter"):
+        hits = search_mode(st.store, mode, k, text=None if source == "vector" else value,
+                           vector=vector, filter=flt)
+    return reply({"mode": mode, "results": [memory_hit(h) for h in hits]})
+
+
+def _text_vector_or_none(st: ServiceState, text: str) -> np.ndarray | None:
+    """A text's vector, or None when the model knows none of its words: hybrid then
+    ranks by BM25 alone (a package name the model never saw is what BM25 is for)."""
+    try:
+        return np.asarray(st.model.encode_texts([text]), dtype=np.float32)[0]
+    except (ValueError, KeyError):
+        return None
 
 
 @bp.post("/qa")
@@ -156,7 +243,8 @@ def qa():
 @bp.post("/filter", endpoint="filter")
 def filter_route():
     """Allow/block/neutral per text, with the score and the concept that decided it
-    (the rule: ``world2vec.embeddings.arithmetic.classify``)."""
+    (the rule: ``world2vec.embeddings.arithmetic.classify``, each concept read as its
+    family of nearest concepts, as ``classify_texts`` does)."""
     st = state()
     body = decode_body(request)
     check_known_fields(body, {"items", "allow", "block", "threshold"})
@@ -169,10 +257,10 @@ def filter_route():
     threshold = body_float(body, "threshold", DEFAULT_THRESHOLD, -1.0, 1.0)
     text_vecs = encode_texts(st, texts, "items")
     with about("allow"):
-        allow_vecs = concept_vectors(st.model.words, allow)[0]
+        allow_families = concept_families(st.model.words, allow)
     with about("block"):
-        block_vecs = concept_vectors(st.model.words, block)[0]
-    decisions = classify(text_vecs, allow, allow_vecs, block, block_vecs, threshold)
+        block_families = concept_families(st.model.words, block)
+    decisions = classify(text_vecs, allow, allow_families, block, block_families, threshold)
     results = [{"index": i, "text": text, "decision": d.decision, "score": d.score,
                 "concept": d.concept, "scores": {"allow": d.allow, "block": d.block}}
                for i, (text, d) in enumerate(zip(texts, decisions))]

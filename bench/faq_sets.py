@@ -1,0 +1,74 @@
+"""Question/answer sets from FAQs Debian installs, beside the Debian FAQ itself.
+
+Why more than one set: the search modes' fusion is tuned on these (zlib's and procps'
+FAQs, ~54 questions about compression and process tools) and then measured on the
+Debian FAQ (120 questions), which the tuning never saw - so the figures reported
+for the Debian FAQ are not fitted to it. Each parser returns
+:class:`world2vec.memory.qa_eval.QAPair` rows (id, question, answer), scored by
+``qa_eval.score`` like the Debian FAQ.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+
+from world2vec.memory.qa_eval import QAPair
+
+ZLIB_FAQ = "/usr/share/doc/zlib1g-dev/FAQ.gz"
+PROCPS_FAQ = "/usr/share/doc/procps/FAQ.gz"
+_NUMBERED = re.compile(r"^ ?(\d+)\.\s+(\S.*)$")
+
+
+def _read(path: str) -> str:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        return fh.read()
+
+
+def _squash(lines: list[str]) -> str:
+    return re.sub(r"\s+", " ", " ".join(lines)).strip()
+
+
+def parse_zlib_faq(text: str, min_answer_words: int = 8) -> list[QAPair]:
+    """``12. Can zlib handle .Z files?`` (a question may run onto the next lines until a
+    blank line), then the answer up to the next number."""
+    pairs: list[QAPair] = []
+    number, question, answer, in_question = None, [], [], False
+    for line in text.splitlines() + ["99999. end"]:
+        match = _NUMBERED.match(line)
+        if match:
+            if number is not None and len(_squash(answer).split()) >= min_answer_words:
+                pairs.append(QAPair(f"zlib-{number}", _squash(question), _squash(answer)))
+            number, question, answer, in_question = match.group(1), [match.group(2)], [], True
+        elif number is not None:
+            if in_question and line.strip():
+                question.append(line)
+            else:
+                in_question = False
+                answer.append(line)
+    return pairs
+
+
+def parse_procps_faq(text: str, min_answer_words: int = 8) -> list[QAPair]:
+    """Unindented lines are questions; the indented block under each is its answer."""
+    pairs: list[QAPair] = []
+    question, answer = None, []
+    for line in text.splitlines() + ["END"]:
+        if line and not line[0].isspace():
+            if question and len(_squash(answer).split()) >= min_answer_words:
+                pairs.append(QAPair(f"procps-{len(pairs) + 1}", question, _squash(answer)))
+            question, answer = line.strip(), []
+        elif question is not None:
+            answer.append(line)
+    return pairs
+
+
+def tuning_pairs() -> list[QAPair]:
+    """zlib's and procps' FAQs together (empty where a package is not installed)."""
+    pairs: list[QAPair] = []
+    for path, parse in ((ZLIB_FAQ, parse_zlib_faq), (PROCPS_FAQ, parse_procps_faq)):
+        if os.path.isfile(path):
+            pairs += parse(_read(path))
+    return pairs
