@@ -28,6 +28,7 @@ from world2vec.api.results import Answer, Health, Hit, Hits, Item
 from world2vec.embeddings.model import load_model
 from world2vec.memory import Item as StoredItem
 from world2vec.memory import ItemExists, MemoryStore, ValidationError
+from world2vec.memory.reader import DEFAULT_MODES, SEARCH_MODES, search_mode
 
 MAX_K = 1000        # the service's default bounds (DESIGN.md), so both refuse the same calls
 MAX_HOPS = 10
@@ -289,13 +290,23 @@ class Memory:
             raise BadRequest(str(exc), param="filter", slug="bad-filter") from None
 
     def search(self, text: str | None = None, *, vector: Any = None, concept: str | None = None,
-               k: int = 10, filter: Mapping[str, Any] | None = None) -> Hits:
-        """Nearest stored memories to a text, a vector or a concept, optionally filtered."""
+               k: int = 10, filter: Mapping[str, Any] | None = None,
+               mode: str | None = None) -> Hits:
+        """Nearest stored memories to a text, a vector or a concept, optionally filtered,
+        in a mode: dense, lexical (BM25) or hybrid; by default the service's
+        (``memory.reader.DEFAULT_MODES``: hybrid for text, dense otherwise)."""
         source = _one_of(text=text, vector=vector, concept=concept)
         k = _check_bound("k", k, MAX_K)
         if filter is not None and not isinstance(filter, Mapping):
             raise BadRequest(f"'filter' must be an object, got {type(filter).__name__}",
                              param="filter")
+        if mode is not None and mode not in SEARCH_MODES:
+            raise BadRequest(f"'mode' must be one of {', '.join(SEARCH_MODES)}, got {mode!r}",
+                             param="mode")
+        mode = mode or DEFAULT_MODES[source]
+        if source == "vector" and mode != "dense":
+            raise BadRequest(f"a vector query is searched in dense mode only ({mode} ranks the "
+                             f"words of a 'text' or 'concept')", param="mode")
         if source == "vector":
             vec = np.asarray(vector, dtype=np.float32).reshape(-1)
             if vec.shape[0] != self.model.dim:
@@ -303,9 +314,30 @@ class Memory:
                                  f"{self.model.dim}", param="vector", slug="wrong-dimension")
         elif source == "concept":
             vec = self._concept_vector(concept)[0]
-        else:
+        elif mode == "dense":
             vec = self._text_vector(text)
-        return Hits(self._search_vector(vec, k, filter))
+        elif mode == "hybrid":
+            vec = self._text_vector_or_none(text)
+        else:
+            vec = None
+        if mode == "dense":
+            return Hits(self._search_vector(vec, k, filter))
+        try:
+            hits = search_mode(self.store, mode, k, text=text if source == "text" else concept,
+                               vector=vec, filter=filter)
+        except ValidationError as exc:
+            raise BadRequest(str(exc), param="filter", slug="bad-filter") from None
+        return Hits([_memory_hit(h) for h in hits])
+
+    def _text_vector_or_none(self, text: str) -> np.ndarray | None:
+        """A text's vector, or None when the model knows none of its words (hybrid then
+        ranks by BM25 alone), as the service does."""
+        try:
+            return self._text_vector(text)
+        except BadRequest as exc:
+            if exc.type.endswith("/unencodable-text"):
+                return None
+            raise
 
     @property
     def reader(self) -> Any:

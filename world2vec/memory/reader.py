@@ -51,6 +51,11 @@ from world2vec.memory.items import Hit, Item, check_k
 
 MAX_HOPS = 10
 SEARCH_MODES = ("dense", "lexical", "hybrid")
+#: The mode a search uses when the caller names none, by what the query is. Text: hybrid,
+#: the best of the three on both FAQ sets of bench/bench_search_modes.py. A concept: dense
+#: (a concept is a point in the model's space, and its name alone is rarely in the stored
+#: texts). A vector: dense, the only mode it has. The service and world2vec.Memory share it.
+DEFAULT_MODES = {"text": "hybrid", "concept": "dense", "vector": "dense"}
 DENSE_WEIGHT = 0.2       # hybrid: the dense share of the fused score (tuned, see above)
 FUSION_CANDIDATES = 50   # hybrid: how many each side brings before fusing
 _LEXICAL_SCAN = 100_000  # the most BM25 matches a filtered lexical search looks through

@@ -15,7 +15,7 @@ from flask import Blueprint, request
 from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify, concept_families
 from world2vec.embeddings.objects import ObjectError, UnknownObjectError, check_object
 from world2vec.memory import Item, ValidationError
-from world2vec.memory.reader import SEARCH_MODES, search_mode
+from world2vec.memory.reader import DEFAULT_MODES, SEARCH_MODES, search_mode
 from world2vec.service.codec import decode_body, type_name
 from world2vec.service.errors import BadRequest, NotFound, about
 from world2vec.service.helpers import (
@@ -168,13 +168,6 @@ def delete_memory(item_id: str):
     if not st.store.delete(item_id):
         raise NotFound(f"no stored memory has id {item_id!r}", slug="unknown-id", id=item_id)
     return reply({"id": item_id, "deleted": True})
-
-
-#: What POST /search does when the request names no mode. Text: hybrid, the best of the
-#: three on both FAQ sets of bench/bench_search_modes.py (docs/SERVICE.md has the figures).
-#: A concept: dense, as before modes existed (a concept is a point in the model's space,
-#: and its name alone is rarely in the stored texts). A vector: dense, the only mode it has.
-DEFAULT_MODES = {"text": "hybrid", "concept": "dense", "vector": "dense"}
 
 
 @bp.post("/search")
