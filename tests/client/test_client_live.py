@@ -218,3 +218,10 @@ def test_oversized_body_is_413(client):
     with pytest.raises(PayloadTooLarge):
         client.add([{"id": "huge", "text": "cat " * 400_000}])  # ~1.6 MB > the 1 MiB limit
 
+
+
+def test_encode_objects_matches_the_concepts_they_relate_to(client, dim):
+    vectors = client.encode(objects=[{"features": ["fur"], "relations": [["is_a", "cat"]]}])
+    assert vectors.shape == (1, dim)
+    with pytest.raises(ValueError, match="exactly one"):
+        client.encode(["cat"], objects=[{"features": ["fur"]}])

@@ -72,16 +72,20 @@ class ServiceOps:
             Relation.from_json(r) for r in out.get("relations") or []]))
 
     def encode(self, concepts: Sequence[str] | None = None, *,
-               texts: Sequence[str] | None = None) -> np.ndarray:
-        """Vectors for concepts or texts as a float32 array of shape (n, dim)."""
-        if (concepts is None) == (texts is None):
-            raise ValueError("give either concepts or texts")
-        values = concepts if concepts is not None else texts
-        if isinstance(values, str):
-            raise ValueError("concepts/texts must be a list of strings, not one string")
-        body = {"concepts": list(values)} if concepts is not None else {"texts": list(values)}
-        return self._run(Call("POST", "/encode", body=body, parse=lambda out: to_matrix(
-            out.get("vectors") or [], out.get("dim"))))
+               texts: Sequence[str] | None = None,
+               objects: Sequence[Mapping[str, Any]] | None = None) -> np.ndarray:
+        """Vectors for concepts, texts or objects (``{"features": [...], "relations":
+        [[relation, target], ...]}``) as a float32 array of shape (n, dim)."""
+        given = {name: values for name, values in
+                 (("concepts", concepts), ("texts", texts), ("objects", objects))
+                 if values is not None}
+        if len(given) != 1:
+            raise ValueError("give exactly one of concepts, texts or objects")
+        (name, values), = given.items()
+        if isinstance(values, (str, Mapping)):
+            raise ValueError(f"{name} must be a list, not one {type(values).__name__}")
+        return self._run(Call("POST", "/encode", body={name: list(values)},
+                              parse=lambda out: to_matrix(out.get("vectors") or [], out.get("dim"))))
 
     def filter(self, items: Sequence[str], allow: Sequence[str] = (), block: Sequence[str] = (),
                threshold: float | None = None) -> list[FilterDecision]:
