@@ -115,18 +115,17 @@ class LogWriter:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        new = not os.path.exists(path) or os.path.getsize(path) == 0
-        self._fh = open(path, "ab", buffering=0)
-        self._good = self._fh.seek(0, os.SEEK_END)   # bytes of whole records (and magic)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._good = os.lseek(self._fd, 0, os.SEEK_END)   # bytes of whole records (and magic)
         self._torn = False
-        if new:
+        if self._good == 0:
             try:
                 with disk_full_as(f"the new log {path}"):
                     self._write_all(MAGIC)
-                    os.fsync(self._fh.fileno())
+                    os.fsync(self._fd)
                     fsync_dir(os.path.dirname(os.path.abspath(path)))
             except InsufficientStorage:
-                self._fh.close()
+                self.close()
                 os.remove(path)
                 raise
             self._good = len(MAGIC)
@@ -134,14 +133,12 @@ class LogWriter:
     def _write_all(self, blob: bytes) -> None:
         view = memoryview(blob)
         while view:
-            written = self._fh.write(view)
+            written = os.write(self._fd, view)
             view = view[written:]
 
     def _cut_back(self) -> None:
         """Truncate to the last whole record (after a failed append)."""
-        fd = self._fh.fileno()
-        os.ftruncate(fd, self._good)
-        os.lseek(fd, self._good, os.SEEK_SET)
+        os.ftruncate(self._fd, self._good)
         self._torn = False
 
     def append(self, bodies: list[dict[str, Any]]) -> int:
@@ -152,7 +149,7 @@ class LogWriter:
                 self._cut_back()
             try:
                 self._write_all(blob)
-                os.fsync(self._fh.fileno())
+                os.fsync(self._fd)
             except OSError:
                 self._torn = True
                 try:
@@ -168,5 +165,6 @@ class LogWriter:
         return self._good
 
     def close(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
