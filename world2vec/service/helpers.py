@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from world2vec.embeddings.concepts import concept_vector
 from world2vec.memory import Hit
@@ -22,8 +22,12 @@ from world2vec.service.state import ServiceState
 
 
 def state() -> ServiceState:
-    """The model and memory of this process (built by the app factory)."""
-    return current_app.extensions["world2vec"]
+    """The model and memory of this process (built by the app factory) -- as the
+    collection of the request's URL sees them, for ``/collections/<name>/...`` routes
+    (a ``scope.CollectionScope``; routes_collections.py notes the name in ``g``)."""
+    st = current_app.extensions["world2vec"]
+    name = g.get("w2v_collection")
+    return st if name is None else st.scope(name)
 
 
 def reply(obj: dict, status: int = 200) -> Response:

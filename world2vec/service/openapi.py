@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from world2vec import __version__
+from world2vec.service.openapi_collections import add_collection_paths
 
 _VECTOR = {"type": "array", "items": {"type": "number"},
            "description": "float values; in msgpack, a bin of little-endian float32"}
@@ -193,7 +194,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
                  "description": "A self-hosted memory of thought vectors. JSON by default; "
                                 "msgpack with Content-Type/Accept application/msgpack. Every "
                                 "error is application/problem+json."},
-        "paths": _paths(),
+        "paths": add_collection_paths(_paths()),
         "components": {
             "schemas": {"Problem": {"type": "object",
                                     "required": ["type", "title", "status", "detail"],

@@ -20,12 +20,12 @@ from world2vec.service.errors import BadRequest, NotFound, about
 from world2vec.service.helpers import (
     encode_texts,
     item_document,
-    memory_hit,
     query_vector_from_body,
     reply,
     state,
 )
 from world2vec.service.params import body_float, body_int, body_str, body_str_list, check_known_fields
+from world2vec.service.searches import SEARCH_OPTIONS, batch_search, hit_rows, search_options
 from world2vec.service.state import ServiceState
 
 bp = Blueprint("memories", __name__)
@@ -113,17 +113,21 @@ def delete_memory(item_id: str):
 
 @bp.post("/search")
 def search():
-    """Nearest stored memories to a text, a vector or a concept, inside a filter."""
+    """Nearest stored memories to a text, a vector or a concept (or to each of several
+    ``queries``), inside a filter; options in searches.py."""
     st = state()
     body = decode_body(request)
-    check_known_fields(body, {"text", "vector", "concept", "k", "filter"})
+    check_known_fields(body, {"text", "vector", "concept", "k", "filter", *SEARCH_OPTIONS})
     k = body_int(body, "k", 10, 1, st.config.max_k)
     flt = body.get("filter")
     if flt is not None and not isinstance(flt, dict):
         raise BadRequest(f"'filter' must be an object, got {type_name(flt)}", param="filter")
+    options = search_options(body)
+    if "queries" in body:
+        return reply(batch_search(st, body, k, flt, options))
     vec, _ = query_vector_from_body(st, body)
-    hits = st.store.search(vec, k, filter=flt)
-    return reply({"results": [memory_hit(h) for h in hits]})
+    hits = st.store.search(vec, k, filter=flt, **options)
+    return reply({"results": hit_rows(hits, options["with_vectors"])})
 
 
 @bp.post("/qa")

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from world2vec.memory.errors import ValidationError, disk_full_as
-from world2vec.memory.indexes import check_metric
+from world2vec.memory.indexes import METRICS, check_metric
 from world2vec.memory.wal import fsync_dir
 
 DEFAULT = "default"
@@ -36,10 +36,18 @@ MAX_DIM = 65_536
 MODELS = (DEFAULT, None)
 
 
+def invalid(field: str, message: str) -> ValidationError:
+    """A ValidationError about one field of a collection's definition (``.field`` names it,
+    so the service can say which request field was wrong)."""
+    exc = ValidationError(message)
+    exc.field = field
+    return exc
+
+
 def check_name(name: Any) -> str:
     """A collection name: ``[a-z0-9][a-z0-9_-]{0,62}`` (safe as a directory and a URL part)."""
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
-        raise ValidationError(f"a collection name must match [a-z0-9][a-z0-9_-]{{0,62}} "
+        raise invalid("name", f"a collection name must match [a-z0-9][a-z0-9_-]{{0,62}} "
                               f"(lower-case letters, digits, '_' and '-'), got {name!r}")
     return name
 
@@ -60,21 +68,23 @@ class Manifest:
         the value at fault. A model-bound collection has the model's dimension (``dim``
         may be omitted or must agree); one without a model needs ``dim``."""
         name = check_name(name)
-        metric = check_metric("cosine" if metric is None else metric)
+        if metric not in (None, *METRICS):
+            raise invalid("metric", f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+        metric = metric or "cosine"
         if model not in MODELS:
-            raise ValidationError(f"model must be \"default\" (the served model encodes texts) "
+            raise invalid("model", f"model must be \"default\" (the served model encodes texts) "
                                   f"or null (bring your own vectors), got {model!r}")
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)
                                 or not 1 <= dim <= MAX_DIM):
-            raise ValidationError(f"dim must be an integer from 1 to {MAX_DIM}, got {dim!r}")
+            raise invalid("dim", f"dim must be an integer from 1 to {MAX_DIM}, got {dim!r}")
         if model == DEFAULT:
             if dim is not None and dim != model_dim:
-                raise ValidationError(f"a collection bound to the model has the model's "
+                raise invalid("dim", f"a collection bound to the model has the model's "
                                       f"dimension {model_dim}, not {dim} (give model: null "
                                       f"to bring vectors of your own dimension)")
             dim = model_dim
         elif dim is None:
-            raise ValidationError("a collection without a model (model: null) needs 'dim'")
+            raise invalid("dim", "a collection without a model (model: null) needs 'dim'")
         return cls(name, dim, metric, model, time.time())
 
     def to_dict(self) -> dict[str, Any]:
