@@ -24,7 +24,8 @@ from world2vec.service.state import ServiceState
 def state() -> ServiceState:
     """The model and memory of this process (built by the app factory) -- as the
     collection of the request's URL sees them, for ``/collections/<name>/...`` routes
-    (a ``scope.CollectionScope``; routes_collections.py notes the name in ``g``)."""
+    (a ``collections.scope.CollectionScope``; collections/routes.py notes the name in
+    ``g``)."""
     st = current_app.extensions["world2vec"]
     name = g.get("w2v_collection")
     return st if name is None else st.scope(name)

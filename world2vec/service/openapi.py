@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from world2vec import __version__
-from world2vec.service.openapi_collections import add_collection_paths
+from world2vec.service.collections.openapi import add_collection_paths
 
 _VECTOR = {"type": "array", "items": {"type": "number"},
            "description": "float values; in msgpack, a bin of little-endian float32"}

@@ -16,6 +16,12 @@ from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD, classify
 from world2vec.embeddings.concepts import concept_vectors
 from world2vec.memory import Item, ValidationError
 from world2vec.service.codec import decode_body, type_name
+from world2vec.service.collections.search import (
+    SEARCH_OPTIONS,
+    batch_search,
+    hit_rows,
+    search_options,
+)
 from world2vec.service.errors import BadRequest, NotFound, about
 from world2vec.service.helpers import (
     encode_texts,
@@ -25,7 +31,6 @@ from world2vec.service.helpers import (
     state,
 )
 from world2vec.service.params import body_float, body_int, body_str, body_str_list, check_known_fields
-from world2vec.service.searches import SEARCH_OPTIONS, batch_search, hit_rows, search_options
 from world2vec.service.state import ServiceState
 
 bp = Blueprint("memories", __name__)
@@ -114,7 +119,7 @@ def delete_memory(item_id: str):
 @bp.post("/search")
 def search():
     """Nearest stored memories to a text, a vector or a concept (or to each of several
-    ``queries``), inside a filter; options in searches.py."""
+    ``queries``), inside a filter; options in collections/search.py."""
     st = state()
     body = decode_body(request)
     check_known_fields(body, {"text", "vector", "concept", "k", "filter", *SEARCH_OPTIONS})

@@ -17,9 +17,9 @@ from typing import Any
 
 from world2vec.memory import MemoryStore
 from world2vec.memory.collections import Collection, Collections
+from world2vec.service.collections.scope import CollectionScope
 from world2vec.service.config import ServiceConfig
 from world2vec.service.metrics import Metrics
-from world2vec.service.scope import CollectionScope
 
 log = logging.getLogger("world2vec.service")
 

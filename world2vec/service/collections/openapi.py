@@ -1,9 +1,9 @@
 """The OpenAPI entries of collections, data operations, batch search and snapshots.
 
-Kept beside openapi.py rather than inside it: :func:`add_collection_paths` takes the
-document's paths and adds the routes of routes_collections.py, routes_data.py and
-routes_snapshots.py, the search options of searches.py, and -- as the app does -- a
-copy of every memory path under ``/collections/{collection}``.
+Kept beside the service's openapi.py rather than inside it: :func:`add_collection_paths`
+takes the document's paths and adds the routes of routes.py, data.py and snapshots.py,
+the search options of search.py, and -- as the app does -- a copy of every memory path
+under ``/collections/{collection}``.
 """
 
 from __future__ import annotations

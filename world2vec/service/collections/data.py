@@ -1,6 +1,6 @@
 """Data operations on a collection's items: scroll, count, get many, delete many, patch.
 
-Unscoped they act on ``default``; routes_collections.py gives each its twin under
+Unscoped they act on ``default``; collections/routes.py gives each its twin under
 ``/collections/<name>/`` (``state()`` then is that collection). Thin adapters like
 routes_memories.py: read the body strictly, call the store, shape the answer.
 """
