@@ -20,7 +20,9 @@ from world2vec.embeddings import load_model
 from world2vec.memory.collections import Collections
 from world2vec.service import routes_concepts, routes_memories, routes_system
 from world2vec.service.auth import make_guard
-from world2vec.service.collections import routes, snapshots
+from world2vec.service.collections import data as routes_data
+from world2vec.service.collections import routes as routes_collections
+from world2vec.service.collections import snapshots as routes_snapshots
 from world2vec.service.config import ServiceConfig
 from world2vec.service.errors import register_error_handlers
 from world2vec.service.state import ServiceState
@@ -48,9 +50,9 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     app.register_blueprint(routes_concepts.bp)
     app.register_blueprint(routes_memories.bp)
     app.register_blueprint(routes_system.bp)
-    app.register_blueprint(data.bp)
-    app.register_blueprint(snapshots.bp)
-    routes.register(app)      # last: it gives the memory routes their scoped twins
+    app.register_blueprint(routes_data.bp)
+    app.register_blueprint(routes_snapshots.bp)
+    routes_collections.register(app)      # last: it gives the memory routes their scoped twins
     register_error_handlers(app)
 
     guard = make_guard(config.api_key)
