@@ -129,8 +129,13 @@ def test_a_real_full_disk(tiny_disk):
     with pytest.raises(InsufficientStorage):
         store.snapshot()
     assert {it.id for it in store.scroll(limit=10_000)[0]} == acked
+    os.remove(filler)                                       # space returns: no restart needed
+    acked |= set(store.upsert(random_items(200, seed=50, prefix="back")))
+    filler = fill(str(tiny_disk))
+    with pytest.raises(InsufficientStorage):
+        store.upsert(random_items(200, seed=51, prefix="lost"))
     store.close()                                           # no space for a snapshot: the log stays
-    os.remove(filler)                                       # space returns
+    os.remove(filler)
     store = reopen(path)
     try:
         assert {it.id for it in store.scroll(limit=10_000)[0]} == acked

@@ -29,7 +29,7 @@ import numpy as np
 
 from world2vec.memory.errors import ValidationError
 from world2vec.memory.filters import Filter
-from world2vec.memory.indexes import exact_scores, faiss_scores, search_params
+from world2vec.memory.indexes import exact_scores, faiss_scores, new_flat, search_params
 from world2vec.memory.items import Hit, check_k
 from world2vec.memory.view import ReadView, RowMask
 
@@ -162,10 +162,11 @@ def search_hits_batch(view: ReadView, queries: np.ndarray, window: Window, flt: 
                       with_vectors: bool) -> list[list[Hit]]:
     """``MemoryStore.search_batch``: one ranking per query row, all under one filter.
 
-    Where every query would take the same FAISS path -- the exact index (no approximate
-    index in service, or a filter too broad to gather), or the approximate index fully
-    covering an unfiltered store -- the queries go to FAISS in one call, which scans the
-    vectors once for all of them; otherwise each query takes its own path.
+    Where every query would take the same exact path -- no approximate index in service
+    (the eligible rows, under a filter, gathered once into a scratch exact index) or the
+    approximate index fully covering an unfiltered store -- the queries go to FAISS in
+    one call: on the exact index that is one matrix product for all of them (see
+    ``indexes.BLAS_BATCH_FROM``). Otherwise each query takes its own path.
     """
     rows = eligible_rows(view, flt)
     flat, ann, metric = view.flat, view.ann, view.metric
@@ -174,27 +175,31 @@ def search_hits_batch(view: ReadView, queries: np.ndarray, window: Window, flt: 
     if eligible == 0:
         return [[] for _ in range(len(queries))]
     exact_path = ann.index is None or ann.covered < n // 2
-    ann_path = (rows is None and not exact_path and ann.covered == n and ann.kind != "ivfpq")
-    if len(queries) > 1 and (exact_path and (rows is None or eligible > GATHER_ROWS)
-                             or ann_path):
-        if ann_path:
-            params = search_params(ann.kind, ann.index, view.config, None, 1.0, k)
-            raw, ids = ann.index.search(queries, min(k, n), params=params)
+    ann_path = rows is None and not exact_path and ann.covered == n and ann.kind != "ivfpq"
+    if len(queries) == 1 or not (exact_path or ann_path):
+        return [_hits(view, window.cut(*search_rows(view, queries[q: q + 1], k, rows)),
+                      with_vectors) for q in range(len(queries))]
+    if ann_path:
+        params = search_params(ann.kind, ann.index, view.config, None, 1.0, k)
+        raw, ids = ann.index.search(queries, min(k, n), params=params)
+    elif rows is None:
+        raw, ids = flat.search(queries, min(k, n))
+    else:
+        subset = np.flatnonzero(rows.mask)
+        scratch = new_flat(flat.d, metric)
+        scratch.add(np.ascontiguousarray(view.vectors[subset]))
+        raw, local = scratch.search(queries, min(k, eligible))
+        ids = np.where(local >= 0, subset[np.maximum(local, 0)], -1)
+    out = []
+    for q in range(len(queries)):
+        keep = ids[q] >= 0
+        found = ids[q][keep].tolist()
+        if len(found) < min(k, eligible):        # an approximate walk fell short
+            found, scores = exact(flat, queries[q: q + 1], k, rows, metric)
         else:
-            params = faiss.SearchParameters(sel=rows.selector()) if rows is not None else None
-            raw, ids = flat.search(queries, min(k, n), params=params)
-        out = []
-        for q in range(len(queries)):
-            keep = ids[q] >= 0
-            found = ids[q][keep].tolist()
-            if len(found) < min(k, eligible):        # an approximate walk fell short
-                found, scores = exact(flat, queries[q: q + 1], k, rows, metric)
-            else:
-                scores = faiss_scores(metric, raw[q][keep]).tolist()
-            out.append(_hits(view, window.cut(found, scores), with_vectors))
-        return out
-    return [_hits(view, window.cut(*search_rows(view, queries[q: q + 1], k, rows)), with_vectors)
-            for q in range(len(queries))]
+            scores = faiss_scores(metric, raw[q][keep]).tolist()
+        out.append(_hits(view, window.cut(found, scores), with_vectors))
+    return out
 
 
 def search_hits_by_id(view: ReadView, item_id: str, k: int, flt: Filter,

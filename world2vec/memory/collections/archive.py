@@ -204,8 +204,11 @@ def restore_archive(archive: str, data_dir: str) -> dict[str, Any]:
             raise ValidationError(f"{archive}: no {INFO_MEMBER}; not a world2vec snapshot archive")
         info = json.load(tar.extractfile(INFO_MEMBER))
         try:
+            # The names and kinds were checked above; the "data" filter (Python 3.10.12+,
+            # 3.11.4+) also drops modes and owners that a hand-made tar might carry.
+            safety = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
             tar.extractall(staging, members=[m for m in members if m.name != INFO_MEMBER],
-                           filter="data")
+                           **safety)
             if os.path.isdir(target):
                 os.rmdir(target)
             os.rename(staging, target)
