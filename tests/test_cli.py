@@ -10,7 +10,7 @@ import pytest
 
 from world2vec import __version__, cli
 
-DESIGN_COMMANDS = ["serve", "train", "eval", "import", "export", "load"]
+DESIGN_COMMANDS = ["serve", "train", "eval", "import", "export", "load", "dump", "restore"]
 
 
 def run_cli(*args: str, module: str = "world2vec.cli") -> subprocess.CompletedProcess:

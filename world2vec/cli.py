@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("convert", "import vectors in word2vec text or binary format into a model directory"),
     "export": ("convert", "export a model's vectors in word2vec text or binary format"),
     "load": ("load", "bulk-load memory items from a JSONL file into a data directory"),
+    "dump": ("backup", "write a collection's items (with vectors) as JSON lines on stdout"),
+    "restore": ("backup", "make a new data directory from a snapshot archive (POST /snapshots)"),
 }
 
 

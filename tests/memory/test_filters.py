@@ -20,13 +20,25 @@ clause_st = st.one_of(
     st.fixed_dictionaries({}, optional={"gte": bound, "lt": bound}).filter(bool),
     st.fixed_dictionaries({}, optional={"gt": bound, "lte": bound}).filter(bool),
 )
-filter_st = st.fixed_dictionaries({}, optional={
+leaf_filter_st = st.fixed_dictionaries({}, optional={
     "kind": st.one_of(st.sampled_from(KINDS), st.lists(st.sampled_from(KINDS + ["none"]),
                                                       min_size=1, max_size=2)),
     "tags": st.fixed_dictionaries({}, optional={
         k: st.lists(st.sampled_from(TAGS + ["absent"]), max_size=2) for k in ("all", "any", "none")}),
     "payload": st.dictionaries(st.sampled_from(["x", "y", "z"]), clause_st, max_size=2),
 })
+
+
+def _with_logic(children):
+    """A leaf filter with an ``or`` of child filters and/or a ``not`` of one (nested)."""
+    return st.tuples(leaf_filter_st, st.one_of(st.none(), st.lists(children, min_size=1,
+                                                                   max_size=3)),
+                     st.one_of(st.none(), children)).map(
+        lambda parts: {**parts[0], **({"or": parts[1]} if parts[1] is not None else {}),
+                       **({"not": parts[2]} if parts[2] is not None else {})})
+
+
+filter_st = st.recursive(leaf_filter_st, _with_logic, max_leaves=8)
 
 
 def _random_item(rng, i):
@@ -90,12 +102,35 @@ def test_semantics_examples():
     assert parse_filter({"payload": {"t": "a"}}).matches("x", [], {"t": ["b", "a"]})
 
 
+def test_or_and_not_examples():
+    f = parse_filter({"kind": "fact", "or": [{"tags": {"all": ["a"]}}, {"payload": {"n": 1}}],
+                      "not": {"payload": {"lang": "fr"}}})
+    assert f.matches("fact", ["a"], {}) and f.matches("fact", [], {"n": 1})
+    assert not f.matches("fact", [], {"n": 2})                   # neither alternative
+    assert not f.matches("fact", ["a"], {"lang": "fr"})          # the not holds
+    assert not f.matches("qa", ["a"], {})                        # the and-ed kind
+    nested = parse_filter({"not": {"or": [{"kind": "qa"}, {"not": {"tags": {"any": ["x"]}}}]}})
+    assert nested.matches("fact", ["x"], {}) and not nested.matches("fact", [], {})
+    assert parse_filter({"not": {}}).matches("fact", [], {}) is False    # not everything
+
+
+def _nested_nots(depth):
+    flt = {"kind": "fact"}
+    for _ in range(depth):
+        flt = {"not": flt}
+    return flt
+
+
 @pytest.mark.parametrize("bad, words", [
     ([], "JSON object"), ({"knd": "fact"}, "unknown key"), ({"kind": 3}, "kind"),
     ({"tags": ["a"]}, "tags must be an object"), ({"tags": {"every": ["a"]}}, "unknown key"),
     ({"payload": {"n": {"gte": "x"}}}, "finite number"), ({"payload": {"n": {"like": 1}}}, "operator"),
     ({"payload": {"n": {"in": []}}}, "non-empty list"), ({"payload": {"n": [1, 2]}}, "string, number"),
     ({"payload": {"n": {}}}, "empty condition"), ({"payload": {"n": {"gt": 1, "gte": 2}}}, "at most one"),
+    ({"or": []}, "non-empty list"), ({"or": {"kind": "a"}}, "non-empty list"),
+    ({"or": ["fact"]}, "filter object"), ({"not": [{"kind": "a"}]}, "'not' must be a filter"),
+    ({"or": [{"knd": "a"}]}, "unknown key"), ({"not": {"not": {"payload": {"n": {}}}}}, "empty"),
+    (_nested_nots(20), "nested deeper"),
 ])
 def test_malformed_filters_are_validation_errors(bad, words):
     with pytest.raises(ValidationError, match=words):

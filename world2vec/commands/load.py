@@ -7,8 +7,10 @@ one), loaded only if some item needs it. Items go in as batches (``--batch``),
 each validated whole and written with one fsync'd log record; the first bad batch
 stops the load with line-numbered errors and exit code 2, and nothing of that
 batch is written (earlier batches are stored and durable, so a fixed file can be
-re-run: loading upserts by id). The command imports numpy/FAISS only when run, so
-``world2vec --help`` stays instant.
+re-run: loading upserts by id). ``--collection NAME`` loads into an existing collection
+(made by ``POST /collections``) instead of ``default``, with its dimension and metric;
+``world2vec dump`` writes this format. The command imports numpy/FAISS only when run,
+so ``world2vec --help`` stays instant.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", default="auto",
                         choices=["auto", "flat", "hnsw", "ivf", "ivfpq"],
                         help="index kind of the memory (default: %(default)s)")
+    parser.add_argument("--collection", default="default", metavar="NAME",
+                        help="an existing collection to load into (default: %(default)s)")
     parser.add_argument("--no-replace", action="store_true",
                         help="refuse ids that are already stored instead of replacing them")
 
@@ -92,10 +96,20 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot load the model: {exc}") from None
         return state["model"]
 
+    path, metric, model_less = args.data, "cosine", False
+    if args.collection != "default":
+        from world2vec.memory.collections.export import collection_files
+        from world2vec.memory.collections.manifest import read_manifest
+        try:
+            path, state["dim"], metric = collection_files(args.data, args.collection)
+        except MemoryStoreError as exc:
+            raise UsageError(f"{exc} in {args.data} (create it with POST /collections)") from None
+        model_less = read_manifest(path).model is None
+
     def open_store(dim: int):
         if state["store"] is None:
             try:
-                state["store"] = MemoryStore.open(args.data, dim, index=args.index)
+                state["store"] = MemoryStore.open(path, dim, index=args.index, metric=metric)
             except MemoryStoreError as exc:
                 raise UsageError(str(exc)) from None
             state["dim"] = dim
@@ -104,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
     def write(batch: list[tuple[int, str]]) -> int:
         parsed = _parse_batch(batch)
         need_text = [(n, it) for n, it in parsed if it.vector is None]
+        if need_text and model_less:
+            raise _BadBatch([f"line {n}: item {it.id!r} has no 'vector', and collection "
+                             f"{args.collection!r} has no model to encode its text"
+                             for n, it in need_text])
         if need_text:
             missing = [f"line {n}: item {it.id!r} has neither 'vector' nor 'text'"
                        for n, it in need_text if not it.text]

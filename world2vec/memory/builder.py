@@ -99,6 +99,7 @@ class IndexBuilder:
             n = view.flat.ntotal
             state = view.ann
             config = view.config
+            metric = view.metric
             wanted = config.wanted(len(view.table))
             if wanted is None:
                 drop = state.index is not None
@@ -119,7 +120,7 @@ class IndexBuilder:
                            if current.epoch == state.epoch else None)
             return
         if full:
-            index = build_ann(wanted, vectors, config)
+            index = build_ann(wanted, vectors, config, metric=metric)
             trained_on = n
         else:
             index = faiss.clone_index(state.index)

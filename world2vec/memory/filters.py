@@ -2,10 +2,13 @@
 
 ``{"kind": "fact" | ["fact", "qa"],
    "tags": {"all": [...], "any": [...], "none": [...]},
-   "payload": {"field": value | {"eq"|"ne"|"in"|"gt"|"gte"|"lt"|"lte": ...}}}``
+   "payload": {"field": value | {"eq"|"ne"|"in"|"gt"|"gte"|"lt"|"lte": ...}},
+   "or": [filter, ...], "not": filter}``
 
-Every clause must hold (AND). A payload value that is a list matches when any of
-its elements does, as in most document stores. ``True`` is not ``1``: JSON keeps
+Every clause must hold (AND); ``or`` holds when any of its filters does, ``not`` when
+its filter does not, and both nest (an ``or`` of ``not``s of filters with ``or``s).
+A payload value that is a list matches when any of its elements does, as in most
+document stores. ``True`` is not ``1``: JSON keeps
 booleans and numbers apart and so do we. Parsing is strict (unknown keys, wrong
 types, empty ranges are errors), because a silently ignored clause returns the
 wrong memories without anyone noticing.
@@ -64,11 +67,14 @@ class Filter:
     tags_any: tuple[str, ...] = ()
     tags_none: tuple[str, ...] = ()
     payload: tuple[PayloadClause, ...] = field(default_factory=tuple)
+    any_of: tuple[Filter, ...] = ()       # {"or": [...]}: at least one must hold
+    negated: Filter | None = None         # {"not": {...}}: must not hold
 
     @property
     def is_empty(self) -> bool:
         return (self.kinds is None and not self.tags_all and not self.tags_any
-                and not self.tags_none and not self.payload)
+                and not self.tags_none and not self.payload and not self.any_of
+                and self.negated is None)
 
     def matches(self, kind: str, tags: list[str], payload: Mapping[str, Any]) -> bool:
         """Whether an item passes: the reference semantics the compiled bitmap must equal."""
@@ -95,7 +101,9 @@ class Filter:
                 continue
             if not any(_in_range(clause, s) for s in scalars if is_number(s)):
                 return False
-        return True
+        if self.any_of and not any(f.matches(kind, tags, payload) for f in self.any_of):
+            return False
+        return self.negated is None or not self.negated.matches(kind, tags, payload)
 
 
 def is_number(value: Any) -> bool:
@@ -191,10 +199,14 @@ def _parse_payload_clause(name: str, spec: Any) -> PayloadClause:
     return PayloadClause(name, "range", (), low, low_inc, high, high_inc)
 
 
-def parse_filter(obj: Any) -> Filter:
+MAX_DEPTH = 16    # or/not nesting: deep enough for any real query, bounded against abuse
+
+
+def parse_filter(obj: Any, *, depth: int = 0) -> Filter:
     """Parse DESIGN.md's filter object; ``None`` or ``{}`` is the empty filter.
 
-    Raises :class:`ValidationError` with a message naming the bad clause.
+    Raises :class:`ValidationError` with a message naming the bad clause. ``depth`` is
+    how deep inside ``or``/``not`` this filter sits (the parser's own recursion).
     """
     if obj is None:
         return Filter()
@@ -202,9 +214,12 @@ def parse_filter(obj: Any) -> Filter:
         return obj
     if not isinstance(obj, dict):
         raise ValidationError("filter must be a JSON object")
-    unknown = sorted(set(obj) - {"kind", "tags", "payload"})
+    unknown = sorted(set(obj) - {"kind", "tags", "payload", "or", "not"})
     if unknown:
-        raise ValidationError(f"filter: unknown key(s) {unknown}; use kind, tags, payload")
+        raise ValidationError(f"filter: unknown key(s) {unknown}; use kind, tags, payload, "
+                              f"or, not")
+    if depth >= MAX_DEPTH:
+        raise ValidationError(f"filter: 'or'/'not' nested deeper than {MAX_DEPTH} levels")
     kinds = (_strings(obj["kind"], "kind", one_allowed=True)
              if "kind" in obj and obj["kind"] is not None else None)
     if kinds is not None and not kinds:
@@ -219,10 +234,25 @@ def parse_filter(obj: Any) -> Filter:
     if not isinstance(payload, dict):
         raise ValidationError("filter: payload must be an object of field conditions")
     clauses = tuple(_parse_payload_clause(name, spec) for name, spec in payload.items())
+    any_of: tuple[Filter, ...] = ()
+    if "or" in obj:
+        alternatives = obj["or"]
+        if not isinstance(alternatives, list) or not alternatives:
+            raise ValidationError("filter: 'or' must be a non-empty list of filters")
+        if not all(isinstance(f, dict) for f in alternatives):
+            raise ValidationError("filter: each entry of 'or' must be a filter object")
+        any_of = tuple(parse_filter(f, depth=depth + 1) for f in alternatives)
+    negated = None
+    if "not" in obj:
+        if not isinstance(obj["not"], dict):
+            raise ValidationError("filter: 'not' must be a filter object")
+        negated = parse_filter(obj["not"], depth=depth + 1)
     return Filter(
         kinds=kinds,
         tags_all=_strings(tags.get("all", []), "tags.all"),
         tags_any=_strings(tags.get("any", []), "tags.any"),
         tags_none=_strings(tags.get("none", []), "tags.none"),
         payload=clauses,
+        any_of=any_of,
+        negated=negated,
     )

@@ -27,7 +27,17 @@ import numpy as np
 
 from world2vec.memory.errors import ValidationError
 
+# An exact search of nq queries at once takes FAISS's BLAS path (one matrix product)
+# only from nq >= this threshold. The faiss-cpu build in use ships 128,000, so a batch
+# search never reached it and cost as much as its queries one by one; FAISS's classic
+# value, 20, made 100 queries over 100k x 100 5-7x faster (bench/bench_collections.py).
+# Single queries (nq = 1) take the same path either way.
+BLAS_BATCH_FROM = 20
+faiss.cvar.distance_compute_blas_threshold = min(faiss.cvar.distance_compute_blas_threshold,
+                                                 BLAS_BATCH_FROM)
+
 INDEX_KINDS = ("auto", "flat", "exact", "hnsw", "ivf", "ivfpq")
+METRICS = ("cosine", "dot", "l2")
 AUTO_ANN_FROM = 100_000
 AUTO_PQ_FROM = 5_000_000
 
@@ -128,22 +138,57 @@ def _pq_m(config: IndexConfig, dim: int) -> int:
     return 1
 
 
+# -- metrics ------------------------------------------------------------------------
+# A store compares vectors by one metric. ``cosine``: vectors are normalized when they
+# enter (items.py) and compared by inner product, so a score is the cosine. ``dot``:
+# vectors are kept as given, the score is their inner product. ``l2``: kept as given,
+# the score is the *negative* Euclidean distance. So for every metric a higher score
+# is nearer, results come best first, and ``score >= threshold`` keeps the near ones
+# (for l2: ``distance <= -threshold``).
+def check_metric(metric: object) -> str:
+    if metric not in METRICS:
+        raise ValidationError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    return str(metric)
+
+
+def faiss_metric(metric: str) -> int:
+    return faiss.METRIC_L2 if metric == "l2" else faiss.METRIC_INNER_PRODUCT
+
+
+def new_flat(dim: int, metric: str = "cosine") -> faiss.IndexFlat:
+    """The exact index of a metric (row = item row; it also stores the vectors)."""
+    return faiss.IndexFlatL2(dim) if metric == "l2" else faiss.IndexFlatIP(dim)
+
+
+def faiss_scores(metric: str, raw: np.ndarray) -> np.ndarray:
+    """FAISS's answers as scores: inner products as they are, squared L2 distances as
+    negative distances (FAISS sorts those ascending, so scores still come best first)."""
+    return -np.sqrt(np.maximum(raw, 0.0)) if metric == "l2" else raw
+
+
+def exact_scores(metric: str, vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Scores of ``vectors`` (rows) against one ``query`` row, computed with numpy."""
+    if metric == "l2":
+        return -np.linalg.norm(vectors - query, axis=1)
+    return vectors @ query
+
+
 def build_ann(kind: str, vectors: np.ndarray, config: IndexConfig,
-              seed: int = 1234) -> faiss.Index:
+              seed: int = 1234, metric: str = "cosine") -> faiss.Index:
     """Build an approximate index over ``vectors`` (row order = FAISS id)."""
     n, dim = vectors.shape
+    measure = faiss_metric(metric)
     if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexHNSWFlat(dim, config.hnsw_m, measure)
         index.hnsw.efConstruction = config.ef_construction
         index.hnsw.efSearch = ef_search_for(config, n)
     elif kind in ("ivf", "ivfpq"):
         nlist = _nlist(config, n)
-        quantizer = faiss.IndexFlatIP(dim)
+        quantizer = new_flat(dim, metric)
         if kind == "ivf":
-            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, measure)
         else:
-            index = faiss.IndexIVFPQ(quantizer, dim, nlist, _pq_m(config, dim), 8,
-                                     faiss.METRIC_INNER_PRODUCT)
+            index = faiss.IndexIVFPQ(quantizer, dim, nlist, _pq_m(config, dim), 8, measure)
         index.own_fields = True
         quantizer.this.disown()
         sample = vectors

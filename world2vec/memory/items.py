@@ -212,12 +212,13 @@ def normalize_vector(vector: Any, dim: int, what: str = "vector",
     return (arr / norm).astype(np.float32)
 
 
-def coerce_items(items: Iterable[Item | Mapping], dim: int, now: float | None = None
-                 ) -> tuple[list[Item], np.ndarray]:
+def coerce_items(items: Iterable[Item | Mapping], dim: int, now: float | None = None,
+                 normalize: bool = True) -> tuple[list[Item], np.ndarray]:
     """Validate a whole batch before anything is written.
 
     Returns the items (with generated ids and ``created_at`` filled) and their unit
-    vectors as one ``(n, dim)`` float32 matrix. The first bad item raises
+    vectors as one ``(n, dim)`` float32 matrix (as given, only checked finite, when not
+    ``normalize``: a dot or l2 store compares the vectors themselves). The first bad item raises
     :class:`ValidationError` with its position and id, and nothing is written. A batch
     naming the same id twice is refused too: which copy should win would be a guess.
     Finiteness and norms are checked on the whole matrix at once (the hot path of a
@@ -254,14 +255,18 @@ def coerce_items(items: Iterable[Item | Mapping], dim: int, now: float | None = 
         checked.append(item)
     finite = np.isfinite(matrix).all(axis=1)
     norms = np.linalg.norm(matrix.astype(np.float64), axis=1) if len(matrix) else np.zeros(0)
-    bad = np.flatnonzero(~finite | (norms == 0) | ~np.isfinite(norms))
+    if normalize:
+        bad = np.flatnonzero(~finite | (norms == 0) | ~np.isfinite(norms))
+    else:
+        bad = np.flatnonzero(~finite | ~np.isfinite(norms))
     if bad.size:
         position = int(bad[0])
         item = checked[position]
         problem = "contains NaN or inf" if not finite[position] else \
             "is all zeros (no direction to compare)"
         raise ValidationError(f"{_where(position, item.id)}: vector {problem}", position, item.id)
-    matrix = (matrix / norms[:, None]).astype(np.float32) if len(matrix) else matrix
+    if normalize and len(matrix):
+        matrix = (matrix / norms[:, None]).astype(np.float32)
     out = [Item(id=it.id, kind=it.kind, text=it.text, vector=matrix[i], tags=it.tags,
                 payload=it.payload, answer=it.answer, created_at=it.created_at or now)
            for i, it in enumerate(checked)]
@@ -286,15 +291,18 @@ def _check_item_fields(item: Item, position: int) -> None:
     item.tags = list(dict.fromkeys(item.tags))
 
 
-def as_query(vector: Any, dim: int) -> np.ndarray:
+def as_query(vector: Any, dim: int, normalize: bool = True) -> np.ndarray:
     """A search vector as a unit ``(1, dim)`` float32 row (same checks as stored vectors).
 
     Fast path for the common case, a float32 array of the right size: one dot product
     both checks it (NaN or inf make the squared norm non-finite, a zero vector makes it
     0) and tells whether it is unit already (a stored item's vector, a model's unit
     row), so it is not normalized twice. Anything else takes the full check, which
-    also names the problem.
+    also names the problem. Without ``normalize`` (dot and l2 stores) the query is only
+    checked: dimension and finite values.
     """
+    if not normalize:
+        return raw_query(vector, dim)
     if isinstance(vector, np.ndarray) and vector.dtype == np.float32 and vector.size == dim:
         row = vector.reshape(1, dim)
         sq = float(np.dot(row[0], row[0]))
@@ -305,10 +313,28 @@ def as_query(vector: Any, dim: int) -> np.ndarray:
     return normalize_vector(vector, dim, "query").reshape(1, dim)
 
 
-def check_k(k: Any, upper: int = 100_000) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= upper:
-        raise ValidationError(f"k must be an integer from 1 to {upper}, got {k!r}")
+def raw_query(vector: Any, dim: int) -> np.ndarray:
+    """A query used as given, as a ``(1, dim)`` float32 row: right size, finite values."""
+    if not isinstance(vector, np.ndarray):
+        vector = _to_array(vector, "query", None, None)
+    arr = np.asarray(vector, dtype=np.float32).reshape(-1)
+    if arr.shape[0] != dim:
+        raise ValidationError(f"query: vector has dimension {arr.shape[0]}, the store's is {dim}")
+    if not np.all(np.isfinite(arr)):
+        raise ValidationError("query: vector contains NaN or inf")
+    return np.ascontiguousarray(arr.reshape(1, dim))
+
+
+def check_k(k: Any, upper: int = 100_000, name: str = "k", lower: int = 1) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not lower <= int(k) <= upper:
+        raise ValidationError(f"{name} must be an integer from {lower} to {upper}, got {k!r}")
     return int(k)
+
+
+def check_id_arg(item_id: Any) -> None:
+    """An id given as an argument (get, patch, search_by_id) must be a string."""
+    if not isinstance(item_id, str):
+        raise ValidationError("id must be a string")
 
 
 def ids_of(ids: Sequence[Any]) -> list[str]:

@@ -161,7 +161,26 @@ class RowTable:
         return mask
 
     def compile(self, flt: Filter) -> np.ndarray:
-        """The live rows that pass ``flt``, as a boolean mask over all rows."""
+        """The live rows that pass ``flt``, as a boolean mask over all rows.
+
+        ``or`` and ``not`` compile their filters the same way (recursively) and combine
+        the masks: an ``or`` is the union of its filters' masks, a ``not`` the live rows
+        outside its filter's mask, each and-ed with the rest of the filter.
+        """
+        mask = self._compile_clauses(flt)
+        if flt.any_of and mask.any():
+            union = np.zeros(self.nrows, dtype=bool)
+            for alternative in flt.any_of:
+                union |= self.compile(alternative)
+            mask &= union
+        elif flt.any_of:
+            return mask
+        if flt.negated is not None and mask.any():
+            mask &= ~self.compile(flt.negated)
+        return mask
+
+    def _compile_clauses(self, flt: Filter) -> np.ndarray:
+        """The live rows passing ``flt``'s own kind, tags and payload clauses."""
         n = self.nrows
         mask = self.live.view().copy()
         if flt.kinds is not None:

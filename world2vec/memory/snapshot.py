@@ -21,6 +21,8 @@ import faiss
 import msgpack
 import numpy as np
 
+from world2vec.memory.errors import disk_full_as
+from world2vec.memory.indexes import new_flat
 from world2vec.memory.metadata import RowTable
 from world2vec.memory.wal import fsync_dir
 
@@ -55,18 +57,36 @@ def _write_file(path: str, data: bytes) -> None:
 
 def write_snapshot(data_dir: str, gen: int, vectors: np.ndarray, meta: dict[str, Any]) -> str:
     """Write snapshot ``gen`` atomically and return its path."""
-    final = os.path.join(data_dir, snapshot_name(gen))
-    tmp = final + ".tmp"
+    tmp = write_snapshot_aside(data_dir, gen, vectors, meta)
+    return publish_snapshot(data_dir, gen, tmp)
+
+
+def write_snapshot_aside(data_dir: str, gen: int, vectors: np.ndarray,
+                         meta: dict[str, Any]) -> str:
+    """Write snapshot ``gen`` under its temporary name, every file fsync'd; returns that
+    path. A full disk removes the partial directory and raises InsufficientStorage."""
+    tmp = os.path.join(data_dir, snapshot_name(gen)) + ".tmp"
     if os.path.exists(tmp):
         shutil.rmtree(tmp)
-    os.makedirs(tmp)
-    with open(os.path.join(tmp, "vectors.npy"), "wb") as fh:
-        np.save(fh, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    body = dict(meta, format=FORMAT, gen=gen)
-    _write_file(os.path.join(tmp, "meta.msgpack"), msgpack.packb(body, use_bin_type=True))
-    fsync_dir(tmp)
+    try:
+        with disk_full_as(f"a snapshot of {data_dir}"):
+            os.makedirs(tmp)
+            with open(os.path.join(tmp, "vectors.npy"), "wb") as fh:
+                np.save(fh, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+            body = dict(meta, format=FORMAT, gen=gen)
+            _write_file(os.path.join(tmp, "meta.msgpack"), msgpack.packb(body, use_bin_type=True))
+            fsync_dir(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
+
+
+def publish_snapshot(data_dir: str, gen: int, tmp: str) -> str:
+    """Rename a snapshot written aside into place (the atomic step) and return its path."""
+    final = os.path.join(data_dir, snapshot_name(gen))
     os.rename(tmp, final)
     fsync_dir(data_dir)
     return final
@@ -82,10 +102,10 @@ def read_snapshot(data_dir: str, gen: int) -> tuple[np.ndarray, dict[str, Any]]:
     return vectors, meta
 
 
-def snapshot_meta(table: RowTable, rows: list[int], dim: int, index: dict[str, Any]
-                  ) -> dict[str, Any]:
+def snapshot_meta(table: RowTable, rows: list[int], dim: int, index: dict[str, Any],
+                  metric: str = "cosine") -> dict[str, Any]:
     """The metadata of a snapshot of ``rows`` of ``table``, in that order."""
-    return {"dim": dim, "count": len(rows), "index": index,
+    return {"dim": dim, "count": len(rows), "index": index, "metric": metric,
             "ids": [table.ids[r] for r in rows], "kinds": [table.kinds[r] for r in rows],
             "texts": [table.texts[r] for r in rows], "tags": [table.tags[r] for r in rows],
             "payloads": [table.payloads[r] for r in rows],
@@ -93,8 +113,8 @@ def snapshot_meta(table: RowTable, rows: list[int], dim: int, index: dict[str, A
             "created": [table.created[r] for r in rows]}
 
 
-def rows_from_snapshot(vectors: np.ndarray, meta: dict[str, Any], dim: int
-                       ) -> tuple[RowTable, faiss.IndexFlatIP]:
+def rows_from_snapshot(vectors: np.ndarray, meta: dict[str, Any], dim: int,
+                       metric: str = "cosine") -> tuple[RowTable, faiss.IndexFlat]:
     """A row table and exact index holding a snapshot's items, one row each in its
     order (also how a compaction renumbers rows: from the snapshot it just wrote)."""
     table = RowTable()
@@ -102,7 +122,7 @@ def rows_from_snapshot(vectors: np.ndarray, meta: dict[str, Any], dim: int
         table.append(item_id, meta["kinds"][i], meta["texts"][i], meta["tags"][i],
                      meta["payloads"][i], meta["answers"][i], meta["created"][i])
     table.flush()
-    flat = faiss.IndexFlatIP(dim)
+    flat = new_flat(dim, metric)
     if len(vectors):
         flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return table, flat

@@ -1,7 +1,8 @@
 """MemoryStore: durable, filterable, thread-safe vector memory on FAISS.
 
 Write path: validate the whole batch -> append one WAL record and fsync -> apply in
-memory under the write lock (microseconds). Read path: read lock, a :class:`ReadView`,
+memory under the write lock (microseconds); on a full disk the append is undone and
+nothing applied (``InsufficientStorage``). Read path: read lock, a :class:`ReadView`,
 compiled filter, search (``searching.py``); approximate indexes are built off-lock
 (``builder.py``). Those modules never see the store, only what it hands them. The
 lock contract is the class's docstring; docs/MEMORY.md has the whole design.
@@ -11,49 +12,57 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import faiss
 import numpy as np
 
 from world2vec.memory import snapshot as snap
 from world2vec.memory.bm25 import BM25
 from world2vec.memory.builder import IndexBuilder
-from world2vec.memory.errors import ItemExists, StoreClosed, ValidationError
+from world2vec.memory.errors import InsufficientStorage, ItemExists, StoreClosed, ValidationError
 from world2vec.memory.filters import Filter, parse_filter
-from world2vec.memory.indexes import AnnState, IndexConfig
-from world2vec.memory.items import Hit, Item, as_query, check_k, coerce_items, ids_of
+from world2vec.memory.indexes import AnnState, IndexConfig, check_metric, new_flat
+from world2vec.memory.items import Hit, Item, as_query, check_id_arg, check_k, coerce_items, ids_of
 from world2vec.memory.locks import DirectoryLock, RWLock
 from world2vec.memory.metadata import RowTable
-from world2vec.memory.searching import search_hits, search_hits_by_id
+from world2vec.memory.ops import replay
+from world2vec.memory.ops.dataops import DataOperations
+from world2vec.memory.ops.scrolling import SortedIds
+from world2vec.memory.searching import make_window, search_hits, search_hits_by_id
 from world2vec.memory.view import MaskCache, ReadView, stored_vectors
-from world2vec.memory.wal import LogWriter, read_log
+from world2vec.memory.wal import MAGIC, LogWriter
 
 log = logging.getLogger("world2vec.memory")
 
 COMPACT_DEAD_FRACTION = 0.2
 
 
-class MemoryStore:
+class MemoryStore(DataOperations):
     """The embedded memory: one instance per data directory, shared by all threads.
+
+    Data operations beyond add/get/search/delete come from :class:`DataOperations`.
 
     Lock contract. Locks, outermost first (a thread holding two took them in this order):
 
     * Directory lock (flock on ``DIR/LOCK``), from :meth:`open` to :meth:`close`: one writing
       process per data directory.
     * Write mutex: serialises :meth:`add`, :meth:`upsert`, :meth:`delete`, :meth:`delete_many`,
-      :meth:`snapshot` and :meth:`close`, so the log order is the apply order. Held across the
-      fsync and snapshot I/O (readers never wait on it); its holder is the only mutator, so it
-      may read the state without the read lock. At its level, each guarding only its own
-      object: the BM25 mutex and the builder's mutex (one build step at a time).
+      :meth:`delete_by_filter`, :meth:`patch`, :meth:`snapshot`, :meth:`export` and
+      :meth:`close`, so the log order is the apply order (and what a patch or a delete by
+      filter read is what it changes). Held across the fsync and snapshot I/O (readers
+      never wait on it); its holder is the only mutator, so it may read the state without
+      the read lock. At its level, each guarding only its own object: the BM25 mutex and
+      the builder's mutex (one build step at a time).
     * Readers-writer lock (writer-preferring) over the in-memory state: row table, exact index
-      and its vectors, ``ann``, the version keying cached filters. Read side: get, search,
-      search_by_id, lexical_search, and a snapshot or the builder copying rows. Write side
-      (``_writing``; microseconds, never across I/O or a build): applying a put or delete
-      whose log record is durable, swapping in a compaction's table and index or a new ``ann``.
+      and its vectors, ``ann``, the version keying cached filters. Read side: get, get_many,
+      search, search_batch, search_by_id, count, scroll, lexical_search, and a snapshot, an
+      export or the builder copying rows. Write side (``_writing``; microseconds, never
+      across I/O or a build): applying a put or delete whose log record is durable,
+      swapping in a compaction's table and index or a new ``ann``.
     * Innermost, the compiled-filter cache's own lock (readers share that cache).
 
     Readers get a frozen :class:`ReadView` under the read lock: references, never copies
@@ -70,9 +79,10 @@ class MemoryStore:
     """
 
     def __init__(self, data_dir: str, dim: int, config: IndexConfig,
-                 snapshot_wal_bytes: int, background: bool) -> None:
+                 snapshot_wal_bytes: int, background: bool, metric: str = "cosine") -> None:
         self.data_dir = data_dir
         self._dim = dim
+        self.metric = metric
         self.config = config
         self.snapshot_wal_bytes = snapshot_wal_bytes
         self.recovery_warnings: list[str] = []
@@ -80,7 +90,7 @@ class MemoryStore:
         self._write_mutex = threading.Lock()
         self._closed = False
         self._table = RowTable()
-        self._flat = faiss.IndexFlatIP(dim)
+        self._flat = new_flat(dim, metric)
         self.ann = AnnState()
         self._lock = DirectoryLock(data_dir)
         self._gen = 0
@@ -88,15 +98,16 @@ class MemoryStore:
         self._builder = IndexBuilder(self._reading, self._swap_ann, background)
         self._layout = 0                      # bumped when a compaction renumbers rows
         self._lex: BM25 | None = None
-        self._lex_layout = -1
-        self._lex_mutex = threading.Lock()
+        self._lex_layout, self._lex_mutex = -1, threading.Lock()   # BM25 built for a _layout
         self._version = 0                     # bumped by every write: invalidates cached filters
         self._masks = MaskCache()
+        self._order = SortedIds()             # ids in scroll order, per version
         self._current: ReadView | None = None  # the view readers share until the next change
+        self._snapshot_backoff = 0            # grows after an automatic snapshot found no space
 
     # -- opening ------------------------------------------------------------------
     @classmethod
-    def open(cls, data_dir: str, dim: int, index: str = "auto", *,
+    def open(cls, data_dir: str, dim: int, index: str = "auto", *, metric: str = "cosine",
              snapshot_wal_bytes: int = 256 << 20, background: bool = True,
              **index_options: Any) -> MemoryStore:
         """Open (creating if needed) the memory in ``data_dir`` for writing.
@@ -105,12 +116,15 @@ class MemoryStore:
         newest snapshot and replays the log after it (a torn tail is dropped with a
         warning, see ``recovery_warnings``). ``index`` is auto, flat, hnsw, ivf or
         ivfpq; ``index_options`` set :class:`IndexConfig` fields such as ef_search.
+        ``metric`` is how vectors compare, fixed for a data directory: ``cosine``,
+        ``dot`` or ``l2`` (scores: see ``indexes.py``).
         """
         if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
             raise ValidationError(f"dim must be a positive integer, got {dim!r}")
         config = IndexConfig.from_options(index, index_options)
+        metric = check_metric(metric)
         os.makedirs(data_dir, exist_ok=True)
-        store = cls(data_dir, dim, config, snapshot_wal_bytes, background)
+        store = cls(data_dir, dim, config, snapshot_wal_bytes, background, metric)
         store._lock.acquire()
         try:
             store._recover()
@@ -120,28 +134,13 @@ class MemoryStore:
         store._builder.start()
         return store
 
-    def _recover(self) -> None:
-        gen = snap.latest_snapshot(self.data_dir)
-        if gen is not None:
-            vectors, meta = snap.read_snapshot(self.data_dir, gen)
-            if meta["dim"] != self._dim:
-                raise ValidationError(f"{self.data_dir} holds vectors of dimension {meta['dim']}, "
-                                      f"not {self._dim} (was it written with another model?)")
-            self._table, self._flat = snap.rows_from_snapshot(vectors, meta, self._dim)
-        self._gen = gen or 0
-        for wal_gen in snap.wal_generations(self.data_dir):
-            if wal_gen < self._gen:
-                continue
-            path = os.path.join(self.data_dir, snap.wal_name(wal_gen))
-            records, warnings = read_log(path)
-            self.recovery_warnings.extend(warnings)
-            for record in records:
-                self._apply_record(record)
-            self._gen = max(self._gen, wal_gen)
+    def _recover(self) -> None:  # see ops/replay.py
+        state = replay.recover(self.data_dir, self._dim, self.metric)
+        self._table, self._flat, self._gen = state.table, state.flat, state.gen
+        self.recovery_warnings.extend(state.warnings)
         snap.remove_older(self.data_dir, self._gen)
         self._wal = LogWriter(os.path.join(self.data_dir, snap.wal_name(self._gen)))
 
-    # -- properties ---------------------------------------------------------------
     @property
     def dim(self) -> int:
         return self._dim
@@ -167,7 +166,7 @@ class MemoryStore:
 
     def _put(self, items: Iterable[Item | Mapping], replace: bool) -> list[str]:
         self._check_open()
-        batch, matrix = coerce_items(items, self._dim)
+        batch, matrix = coerce_items(items, self._dim, normalize=self.metric == "cosine")
         if not batch:
             return []
         record = {"op": "put", "vectors": matrix.tobytes(),
@@ -180,12 +179,20 @@ class MemoryStore:
                     if it.id in self._table.row_of:
                         raise ItemExists(f"item {position} (id {it.id!r}) already exists; "
                                          f"use upsert to replace it", it.id, position)
-            self._wal.append([record])
-            with self._writing():
-                self._apply_put(record["items"], matrix)
-                self._version += 1
-            self._after_write()
+            self._commit(record)
         return [it.id for it in batch]
+
+    def _commit(self, record: dict) -> None:
+        """Log ``record`` (durable on return), then apply it; with the write mutex held.
+
+        A full disk raises :class:`InsufficientStorage` from the log, which has cut
+        itself back: nothing of the record was applied or will be replayed.
+        """
+        self._wal.append([record])
+        with self._writing():
+            replay.apply_record(self._table, self._flat, self._dim, record)
+            self._version += 1
+        self._after_write()
 
     def delete(self, item_id: str) -> bool:
         """Remove one item; False if it was not stored."""
@@ -197,36 +204,22 @@ class MemoryStore:
         ids = ids_of(ids)
         with self._write_mutex:
             self._check_open()
-            present = [i for i in dict.fromkeys(ids) if i in self._table.row_of]
-            if not present:
-                return 0
-            self._wal.append([{"op": "del", "ids": present}])
-            with self._writing():
-                for item_id in present:
-                    self._table.kill(item_id)
-                self._version += 1
-            self._after_write()
+            return self._delete_locked(ids)
+
+    def _delete_locked(self, ids: list[str]) -> int:
+        present = [i for i in dict.fromkeys(ids) if i in self._table.row_of]
+        if present:
+            self._commit({"op": "del", "ids": present})
         return len(present)
 
-    def _apply_record(self, record: dict) -> None:
-        if record.get("op") == "put":
-            matrix = np.frombuffer(record["vectors"], dtype=np.float32).reshape(-1, self._dim)
-            self._apply_put(record["items"], matrix)
-        elif record.get("op") == "del":
-            for item_id in record["ids"]:
-                self._table.kill(item_id)
-
-    def _apply_put(self, rows: list[list], matrix: np.ndarray) -> None:
-        table = self._table
-        for item_id, kind, text, tags, payload, answer, created in rows:
-            table.kill(item_id)
-            table.append(item_id, kind, text, tags, payload, answer, created)
-        table.flush()
-        self._flat.add(np.ascontiguousarray(matrix))
-
     def _after_write(self) -> None:
-        if self._wal.size() >= self.snapshot_wal_bytes:
-            self._snapshot_locked()
+        if self._wal.size() >= self.snapshot_wal_bytes + self._snapshot_backoff:
+            try:
+                self._snapshot_locked()
+                self._snapshot_backoff = 0
+            except InsufficientStorage as exc:   # the write itself is durable in the log
+                log.warning("automatic snapshot postponed: %s", exc)
+                self._snapshot_backoff = self._wal.size() - self.snapshot_wal_bytes + (1 << 20)
         self._builder.poke()
 
     # -- reads --------------------------------------------------------------------
@@ -237,7 +230,8 @@ class MemoryStore:
         if view is None or view.config is not self.config or view.ann is not self.ann:
             flat = self._flat
             view = self._current = ReadView(self._table, flat, stored_vectors(flat), self.ann,
-                                            self.config, self._masks, self._version)
+                                            self.config, self._masks, self._version,
+                                            self.metric)
         return view
 
     @contextmanager
@@ -264,58 +258,49 @@ class MemoryStore:
             return new is not None
 
     def get(self, item_id: str) -> Item | None:
-        """The stored item (with its unit vector), or None."""
+        """The stored item (with its vector: unit for cosine), or None."""
         self._check_open()
-        if not isinstance(item_id, str):
-            raise ValidationError("id must be a string")
+        check_id_arg(item_id)
         with self._rw.read():
             row = self._table.row_of.get(item_id)
             return None if row is None else self._read_view().item(row, with_vector=True)
 
     def search(self, vector: Any, k: int = 10, filter: Filter | Mapping | None = None,
-               exclude_ids: Iterable[str] = (), with_vectors: bool = False) -> list[Hit]:
-        """The ``k`` stored items most similar (cosine) to ``vector``, best first.
+               exclude_ids: Iterable[str] = (), with_vectors: bool = False, *,
+               score_threshold: float | None = None, offset: int = 0) -> list[Hit]:
+        """The ``k`` stored items nearest to ``vector`` by the store's metric, best first.
 
         ``filter`` (DESIGN.md's language, or a parsed :class:`Filter`) is applied inside
         the FAISS search as an ID selector; a filtered search returns k hits whenever at
-        least k items match. ``exclude_ids`` drops those items (e.g. the query's own).
-
-        Each hit's item carries id, kind, text, tags, payload, answer and created_at;
-        its ``vector`` is None unless ``with_vectors`` (copying k vectors out costs more
-        than the rest of a result, and most callers only show the hits).
+        least k items match. ``exclude_ids`` drops those items (e.g. the query's own);
+        ``offset`` skips the best ones (paging), ``score_threshold`` drops hits scoring
+        under it (for l2, scores are negative distances: see ``indexes.py``). A hit's
+        item has no ``vector`` unless ``with_vectors`` (copying costs more than the rest).
         """
         self._check_open()
-        query = as_query(vector, self._dim)
-        k = check_k(k)
+        query = as_query(vector, self._dim, self.metric == "cosine")
+        window = make_window(k, offset, score_threshold)
         flt = parse_filter(filter)
         exclude = [exclude_ids] if isinstance(exclude_ids, str) else \
             (exclude_ids if isinstance(exclude_ids, (list, tuple)) else list(exclude_ids))
         with self._rw.read():
-            return search_hits(self._read_view(), query, k, flt, exclude, with_vectors)
+            return search_hits(self._read_view(), query, window, flt, exclude, with_vectors)
 
     def search_by_id(self, item_id: str, k: int = 10, filter: Filter | Mapping | None = None,
                      with_vectors: bool = False) -> list[Hit] | None:
         """The ``k`` items most similar to the stored item ``item_id``, itself excluded;
-        None if no item has that id.
-
-        The same answer as ``search(get(item_id).vector, k, filter, [item_id])`` in one
-        read-locked step: the stored unit vector is used in place (no copy, no second
-        normalization); see ``searching.search_hits_by_id``.
-        """
+        None if no item has that id (the stored vector is the query, used in place)."""
         self._check_open()
-        if not isinstance(item_id, str):
-            raise ValidationError("id must be a string")
+        check_id_arg(item_id)
         k = check_k(k)
         flt = parse_filter(filter)
         with self._rw.read():
             return search_hits_by_id(self._read_view(), item_id, k, flt, with_vectors)
 
     def lexical_search(self, query: str, k: int = 10) -> list[tuple[str, float]]:
-        """BM25 ranking of stored items by their text (and answer): ``[(id, score)]``.
-
-        The BM25 index is built on first use and then extended with new rows at each
-        call, like the vector index; it is rebuilt after a compaction.
-        """
+        """BM25 ranking of stored items by their text (and answer): ``[(id, score)]``. The
+        BM25 index is built on first use, extended with new rows at each call, like the
+        vector index, and rebuilt after a compaction."""
         self._check_open()
         if not isinstance(query, str):
             raise ValidationError("query must be a string")
@@ -333,34 +318,44 @@ class MemoryStore:
 
     # -- maintenance --------------------------------------------------------------
     def snapshot(self) -> str:
-        """Write an atomic snapshot and start a fresh log; returns the snapshot's path."""
+        """Write an atomic snapshot, start a fresh log, return the snapshot's path (a full
+        disk: :class:`InsufficientStorage`, the files as they were)."""
         self._check_open()
         with self._write_mutex:
             return self._snapshot_locked()
 
-    def _snapshot_locked(self) -> str:
+    def _live_copy(self) -> tuple[np.ndarray, dict]:
+        """Live vectors and snapshot metadata (under the write mutex)."""
         table = self._table
         with self._rw.read():
             live = np.flatnonzero(table.live.view())
             vectors = self._read_view().vectors[live].copy()
-        rows = live.tolist()
-        meta = snap.snapshot_meta(table, rows, self._dim, self.config.to_dict())
+        meta = snap.snapshot_meta(table, live.tolist(), self._dim, self.config.to_dict(),
+                                  self.metric)
+        return vectors, meta
+
+    def _snapshot_locked(self) -> str:
+        vectors, meta = self._live_copy()
         gen = self._gen + 1
-        path = snap.write_snapshot(self.data_dir, gen, vectors, meta)
-        old_wal = self._wal
-        self._wal = LogWriter(os.path.join(self.data_dir, snap.wal_name(gen)))
-        self._gen = gen
+        tmp = snap.write_snapshot_aside(self.data_dir, gen, vectors, meta)
+        try:   # the next log exists before the snapshot does: a crash between replays both
+            new_wal = LogWriter(os.path.join(self.data_dir, snap.wal_name(gen)))
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        path = snap.publish_snapshot(self.data_dir, gen, tmp)
+        old_wal, self._wal, self._gen = self._wal, new_wal, gen
         old_wal.close()
         snap.remove_older(self.data_dir, gen)
-        if table.dead > COMPACT_DEAD_FRACTION * max(table.nrows, 1):
+        if self._table.dead > COMPACT_DEAD_FRACTION * max(self._table.nrows, 1):
             self._compact(vectors, meta)
         return path
 
     def _compact(self, vectors: np.ndarray, meta: dict) -> None:
         """Renumber rows without the dead ones (built aside, swapped in)."""
-        new_table, new_flat = snap.rows_from_snapshot(vectors, meta, self._dim)
+        new_table, new_flat_index = snap.rows_from_snapshot(vectors, meta, self._dim, self.metric)
         with self._writing():
-            self._table, self._flat = new_table, new_flat
+            self._table, self._flat = new_table, new_flat_index
             self.ann = AnnState(epoch=self.ann.epoch + 1)
             self._layout += 1
             self._version += 1
@@ -375,17 +370,21 @@ class MemoryStore:
         ann = self.ann
         return {"items": len(self), "rows": self._table.nrows, "dead": self._table.dead,
                 "index": ann.kind or "flat", "index_covered": ann.covered,
-                "wal_bytes": self._wal.size() if self._wal else 0, "generation": self._gen}
+                "wal_bytes": self._wal.size() if self._wal else 0, "generation": self._gen,
+                "metric": self.metric}
 
     def close(self, snapshot: bool = True) -> None:
-        """Stop background work, snapshot if the log holds anything, release the lock."""
+        """Stop background work, snapshot if the log holds anything (with no space, the log
+        stays, replayed on the next open), release the lock."""
         if self._closed:
             return
         self._builder.stop()
         with self._write_mutex:
             try:
-                if snapshot and self._wal is not None and self._wal.size() > len(b"W2VWAL1\n"):
+                if snapshot and self._wal is not None and self._wal.size() > len(MAGIC):
                     self._snapshot_locked()
+            except InsufficientStorage as exc:
+                log.warning("closing without a snapshot: %s", exc)
             finally:
                 self._closed = True
                 if self._wal is not None:
@@ -397,3 +396,4 @@ class MemoryStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+

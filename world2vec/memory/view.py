@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 
 from world2vec.memory.filters import Filter
-from world2vec.memory.indexes import AnnState, IndexConfig
+from world2vec.memory.indexes import AnnState, IndexConfig, new_flat
 from world2vec.memory.items import Item
 from world2vec.memory.metadata import RowTable
 
@@ -46,12 +46,12 @@ class RowMask:
     uses: int = 0
     _subset: tuple | None = field(default=None, repr=False)
 
-    def subset(self, vectors: np.ndarray) -> tuple | None:
+    def subset(self, vectors: np.ndarray, metric: str = "cosine") -> tuple | None:
         self.uses += 1
         if self._subset is None and self.uses >= 2 \
                 and self.eligible * vectors.shape[1] * 4 <= SUBSET_BYTES:
             rows = np.flatnonzero(self.mask)
-            index = faiss.IndexFlatIP(vectors.shape[1])
+            index = new_flat(vectors.shape[1], metric)
             index.add(np.ascontiguousarray(vectors[rows]))
             self._subset = (index, rows)
         return self._subset
@@ -96,7 +96,7 @@ class MaskCache:
         return entry
 
 
-def stored_vectors(flat: faiss.IndexFlatIP) -> np.ndarray:
+def stored_vectors(flat: faiss.IndexFlat) -> np.ndarray:
     """A zero-copy ``(ntotal, d)`` view of an exact index's storage: valid only until
     the index next grows (an add may move it), so only under the store's read lock."""
     n, dim = flat.ntotal, flat.d
@@ -112,16 +112,18 @@ class ReadView:
     ``flat`` is the exact index (row r = the item's row), ``vectors`` a zero-copy
     ``(flat.ntotal, dim)`` view of its storage, ``table`` the row metadata, ``ann``
     the approximate index in service, ``config`` the index settings, ``masks`` the
-    compiled-filter cache and ``version`` the write count it is keyed by.
+    compiled-filter cache, ``version`` the write count it is keyed by and ``metric``
+    how vectors compare (``indexes.METRICS``).
     """
 
     table: RowTable
-    flat: faiss.IndexFlatIP
+    flat: faiss.IndexFlat
     vectors: np.ndarray
     ann: AnnState
     config: IndexConfig
     masks: MaskCache
     version: int
+    metric: str = "cosine"
 
     def item(self, row: int, with_vector: bool = False) -> Item:
         """The item of a row; its vector copied out only ``with_vector``.

@@ -20,6 +20,8 @@ from typing import Any
 
 import msgpack
 
+from world2vec.memory.errors import InsufficientStorage, disk_full_as
+
 log = logging.getLogger("world2vec.memory")
 
 MAGIC = b"W2VWAL1\n"
@@ -103,30 +105,66 @@ def _records(data: bytes, offset: int) -> Iterator[tuple[dict | None, int]]:
 
 
 class LogWriter:
-    """Appends records to one log file; ``append`` returns only after fsync."""
+    """Appends records to one log file; ``append`` returns only after fsync.
+
+    A full disk (ENOSPC, EDQUOT) during the write or the fsync cuts the file back to
+    its last whole record and raises :class:`InsufficientStorage`: the batch is not in
+    the log, the caller applies nothing, and the next append starts on clean data. If
+    even the cut fails, the next append retries it before writing anything.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        new = not os.path.exists(path) or os.path.getsize(path) == 0
-        self._fh = open(path, "ab", buffering=0)
-        if new:
-            self._fh.write(MAGIC)
-            os.fsync(self._fh.fileno())
-            fsync_dir(os.path.dirname(os.path.abspath(path)))
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._good = os.lseek(self._fd, 0, os.SEEK_END)   # bytes of whole records (and magic)
+        self._torn = False
+        if self._good == 0:
+            try:
+                with disk_full_as(f"the new log {path}"):
+                    self._write_all(MAGIC)
+                    os.fsync(self._fd)
+                    fsync_dir(os.path.dirname(os.path.abspath(path)))
+            except InsufficientStorage:
+                self.close()
+                os.remove(path)
+                raise
+            self._good = len(MAGIC)
+
+    def _write_all(self, blob: bytes) -> None:
+        view = memoryview(blob)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+
+    def _cut_back(self) -> None:
+        """Truncate to the last whole record (after a failed append)."""
+        os.ftruncate(self._fd, self._good)
+        self._torn = False
 
     def append(self, bodies: list[dict[str, Any]]) -> int:
         """Write the records and fsync once; returns the bytes written."""
         blob = b"".join(encode_record(b) for b in bodies)
-        view = memoryview(blob)
-        while view:
-            written = self._fh.write(view)
-            view = view[written:]
-        os.fsync(self._fh.fileno())
+        with disk_full_as(f"the log {self.path}"):
+            if self._torn:
+                self._cut_back()
+            try:
+                self._write_all(blob)
+                os.fsync(self._fd)
+            except OSError:
+                self._torn = True
+                try:
+                    self._cut_back()
+                except OSError:
+                    log.exception("could not cut the log back after a failed append; "
+                                  "the next append retries")
+                raise
+        self._good += len(blob)
         return len(blob)
 
     def size(self) -> int:
-        return self._fh.tell()
+        return self._good
 
     def close(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

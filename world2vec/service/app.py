@@ -1,10 +1,10 @@
 """The Flask application factory.
 
-``create_app(config)`` loads the model, opens the memory (taking its directory
-lock and replaying its write-ahead log) and the user's relations, and wires the
-blueprints, the error handlers, the write guard and the metrics. One app instance lives in one process
-and is shared by that process's request threads - see docs/SERVICE.md for why the
-service runs exactly one worker process.
+``create_app(config)`` loads the model, opens the memory's collections (taking each
+one's directory lock and replaying its write-ahead log) and the user's relations, and
+wires the blueprints, the error handlers, the write guard and the metrics. One app
+instance lives in one process and is shared by that process's request threads - see
+docs/SERVICE.md for why the service runs exactly one worker process.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from typing import Any
 from flask import Flask, g, request
 
 from world2vec.embeddings import load_model
-from world2vec.memory import MemoryStore
+from world2vec.memory.collections import Collections
 from world2vec.service import routes_concepts, routes_memories, routes_relations, routes_system
 from world2vec.service.auth import make_guard
+from world2vec.service.collections import data as routes_data
+from world2vec.service.collections import routes as routes_collections
+from world2vec.service.collections import snapshots as routes_snapshots
 from world2vec.service.config import ServiceConfig
 from world2vec.service.errors import register_error_handlers
 from world2vec.service.state import ServiceState
@@ -34,9 +37,9 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     config = (config or ServiceConfig.from_sources()).validate()
     if model is None:
         model = load_model(config.model)
-    if store is None:
-        store = MemoryStore.open(os.path.abspath(config.data), int(model.dim), config.index)
-    state = ServiceState(config, model, store)
+    data = os.path.abspath(config.data) if store is None else store.data_dir
+    collections = Collections.open(data, int(model.dim), config.index, default=store)
+    state = ServiceState(config, model, collections.default.store, collections)
     _warm_up(model)
 
     app = Flask("world2vec.service", static_folder=None)
@@ -48,6 +51,9 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     app.register_blueprint(routes_memories.bp)
     app.register_blueprint(routes_relations.bp)
     app.register_blueprint(routes_system.bp)
+    app.register_blueprint(routes_data.bp)
+    app.register_blueprint(routes_snapshots.bp)
+    routes_collections.register(app)      # last: it gives the memory routes their scoped twins
     register_error_handlers(app)
 
     guard = make_guard(config.api_key)

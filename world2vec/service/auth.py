@@ -16,7 +16,8 @@ from world2vec.service.errors import ApiError
 
 # (method, endpoint) pairs that write; new admin routes add themselves here.
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-READ_ONLY_POSTS = {"concepts.encode", "memories.search", "memories.qa", "memories.filter"}
+READ_ONLY_POSTS = {"concepts.encode", "memories.search", "memories.qa", "memories.filter",
+                   "data.scroll", "data.count", "data.get_many"}
 
 
 def is_write(request: Request) -> bool:

@@ -32,7 +32,15 @@ from world2vec.embeddings.relations import (
     UnknownRelationError,
     UnknownWordsError,
 )
-from world2vec.memory import ItemExists, ValidationError
+from world2vec.memory import (
+    CollectionExists,
+    CollectionInUse,
+    InsufficientStorage,
+    ItemExists,
+    StoreClosed,
+    UnknownCollection,
+    ValidationError,
+)
 
 log = logging.getLogger("world2vec.service")
 
@@ -79,11 +87,13 @@ _TITLES = {
     405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict",
     413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
     423: "Locked", 500: "Internal Server Error", 503: "Service Unavailable",
+    507: "Insufficient Storage",
 }
 _DEFAULT_SLUGS = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
     415: "unsupported-media-type", 500: "internal-error", 503: "unavailable",
+    507: "insufficient-storage",
 }
 
 
@@ -179,6 +189,29 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ItemExists)
     def _item_exists(exc: ItemExists) -> Response:
         return problem(409, str(exc), "item-exists", id=exc.item_id, position=exc.position)
+
+    @app.errorhandler(InsufficientStorage)
+    def _disk_full(exc: InsufficientStorage) -> Response:
+        log.error("write refused: %s", exc)
+        return problem(507, str(exc), "insufficient-storage")
+
+    @app.errorhandler(UnknownCollection)
+    def _unknown_collection(exc: UnknownCollection) -> Response:
+        return problem(404, str(exc), "unknown-collection", collection=exc.name)
+
+    @app.errorhandler(StoreClosed)
+    def _store_closed(exc: StoreClosed) -> Response:
+        # In a running service a store closes when its collection is removed.
+        return problem(404, "the collection was removed while this request ran",
+                       "unknown-collection")
+
+    @app.errorhandler(CollectionExists)
+    def _collection_exists(exc: CollectionExists) -> Response:
+        return problem(409, str(exc), "collection-exists", collection=exc.name)
+
+    @app.errorhandler(CollectionInUse)
+    def _collection_in_use(exc: CollectionInUse) -> Response:
+        return problem(409, str(exc), "collection-in-use")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

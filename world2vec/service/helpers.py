@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from world2vec.embeddings.concepts import concept_vector
 from world2vec.embeddings.objects import ObjectError, UnknownObjectError
@@ -28,8 +28,13 @@ OBJECT_KEY = "_object"
 
 
 def state() -> ServiceState:
-    """The model and memory of this process (built by the app factory)."""
-    return current_app.extensions["world2vec"]
+    """The model and memory of this process (built by the app factory) -- as the
+    collection of the request's URL sees them, for ``/collections/<name>/...`` routes
+    (a ``collections.scope.CollectionScope``; collections/routes.py notes the name in
+    ``g``)."""
+    st = current_app.extensions["world2vec"]
+    name = g.get("w2v_collection")
+    return st if name is None else st.scope(name)
 
 
 def reply(obj: dict, status: int = 200) -> Response:
@@ -120,3 +125,9 @@ def query_vector(st: ServiceState, name: str, value: Any) -> np.ndarray:
         with about("concept"):
             return concept_vector(st.model.words, value)[0]
     return encode_texts(st, [value], "text")[0]
+
+
+def query_vector_from_body(st: ServiceState, body: dict) -> tuple[np.ndarray, str]:
+    """The vector of a request's one query (text, vector or concept) and which it was."""
+    name, value = search_query(body)
+    return query_vector(st, name, value), name

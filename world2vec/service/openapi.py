@@ -15,6 +15,7 @@ from flask import Flask
 
 from world2vec import __version__
 from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD
+from world2vec.service.collections.openapi import add_collection_paths
 
 _VECTOR = {"type": "array", "items": {"type": "number"},
            "description": "float values; in msgpack, a bin of little-endian float32"}
@@ -279,7 +280,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
                  "description": "A self-hosted memory of thought vectors. JSON by default; "
                                 "msgpack with Content-Type/Accept application/msgpack. Every "
                                 "error is application/problem+json."},
-        "paths": {**_paths(), **_relation_paths()},
+        "paths": add_collection_paths({**_paths(), **_relation_paths()}),
         "components": {
             "schemas": {"Problem": {"type": "object",
                                     "required": ["type", "title", "status", "detail"],

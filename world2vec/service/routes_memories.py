@@ -17,13 +17,19 @@ from world2vec.embeddings.objects import ObjectError, UnknownObjectError, check_
 from world2vec.memory import Item, ValidationError
 from world2vec.memory.reader import DEFAULT_MODES, SEARCH_MODES, search_mode
 from world2vec.service.codec import decode_body, type_name
+from world2vec.service.collections.search import (
+    SEARCH_OPTIONS,
+    batch_search,
+    hit_rows,
+    search_options,
+)
 from world2vec.service.errors import BadRequest, NotFound, about
 from world2vec.service.helpers import (
     OBJECT_KEY,
     encode_texts,
     item_document,
-    memory_hit,
     query_vector,
+    query_vector_from_body,
     reply,
     search_query,
     state,
@@ -172,29 +178,41 @@ def delete_memory(item_id: str):
 
 @bp.post("/search")
 def search():
-    """Nearest stored memories to a text, a vector or a concept, inside a filter, in a
-    mode: dense (cosine), lexical (BM25 over the stored texts) or hybrid (both, fused)."""
+    """Nearest stored memories to a text, a vector or a concept (or to each of several
+    ``queries``), inside a filter, in a mode: dense (cosine), lexical (BM25 over the stored
+    texts) or hybrid (both, fused); paging and threshold options in collections/search.py."""
     st = state()
     body = decode_body(request)
-    check_known_fields(body, {"text", "vector", "concept", "k", "filter", "mode"})
+    check_known_fields(body, {"text", "vector", "concept", "k", "filter", "mode", *SEARCH_OPTIONS})
     k = body_int(body, "k", 10, 1, st.config.max_k)
     flt = body.get("filter")
     if flt is not None and not isinstance(flt, dict):
         raise BadRequest(f"'filter' must be an object, got {type_name(flt)}", param="filter")
+    options = search_options(body)
+    if "queries" in body:
+        if body.get("mode") not in (None, "dense"):
+            raise BadRequest("a batch of 'queries' is searched in dense mode only", param="mode")
+        return reply(batch_search(st, body, k, flt, options))
     source, value = search_query(body)
     mode = body_choice(body, "mode", SEARCH_MODES) or DEFAULT_MODES[source]
     if source == "vector" and mode != "dense":
         raise BadRequest(f"a vector query is searched in dense mode only ({mode} ranks the "
                          f"words of a 'text' or 'concept')", param="mode")
-    vector = None
-    if mode == "dense" or (mode == "hybrid" and source != "text"):
-        vector = query_vector(st, source, value)
-    elif mode == "hybrid":
-        vector = _text_vector_or_none(st, value)
-    with about("filter"):
-        hits = search_mode(st.store, mode, k, text=None if source == "vector" else value,
-                           vector=vector, filter=flt)
-    return reply({"mode": mode, "results": [memory_hit(h) for h in hits]})
+    if mode == "dense":
+        vec, _ = query_vector_from_body(st, body)
+        with about("filter"):
+            hits = st.store.search(vec, k, filter=flt, **options)
+    else:
+        vector = query_vector(st, source, value) if source != "text" else \
+            _text_vector_or_none(st, value) if mode == "hybrid" else None
+        with about("filter"):
+            hits = search_mode(st.store, mode, k + options["offset"], text=value,
+                               vector=vector, filter=flt)
+        threshold = options["score_threshold"]
+        if threshold is not None:
+            hits = [h for h in hits if h.score >= threshold]
+        hits = hits[options["offset"]:]
+    return reply({"mode": mode, "results": hit_rows(hits, options["with_vectors"])})
 
 
 def _text_vector_or_none(st: ServiceState, text: str) -> np.ndarray | None:

@@ -21,7 +21,8 @@ MAX_POINTS_PER_TAG = 2000
 @bp.get("/health")
 def health():
     st = state()
-    return reply({"status": "ok", "model": st.model.name, "dim": st.dim, "items": len(st.store)})
+    return reply({"status": "ok", "model": st.model.name, "dim": st.dim, "items": len(st.store),
+                  "collections": {c.name: len(c.store) for c in st.collections}})
 
 
 @bp.get("/metrics")

@@ -1,4 +1,5 @@
-"""What one service process holds: the model, the memory, the reader, the relations, the metrics.
+"""What one service process holds: the model, the memory (its collections), the readers,
+the relations, the metrics.
 
 Why a class of its own: one object, built by the app factory and shared by the
 request threads, owns what must be opened, built or closed exactly once per process
@@ -18,6 +19,8 @@ from typing import Any
 
 from world2vec.embeddings.relation_book import RelationBook
 from world2vec.memory import MemoryStore
+from world2vec.memory.collections import Collection, Collections
+from world2vec.service.collections.scope import CollectionScope
 from world2vec.service.config import ServiceConfig
 from world2vec.service.metrics import Metrics
 
@@ -39,15 +42,22 @@ def relations_directory(data: str, model_name: str) -> str:
 
 
 class ServiceState:
-    """The model and the memory of one server process (shared by its request threads)."""
+    """The model and the memory of one server process (shared by its request threads).
 
-    def __init__(self, config: ServiceConfig, model: Any, store: MemoryStore):
+    ``store`` is the ``default`` collection's store (what the unscoped routes act on);
+    ``collections`` every collection; :meth:`scope` one collection as its routes see it.
+    """
+
+    def __init__(self, config: ServiceConfig, model: Any, store: MemoryStore,
+                 collections: Collections | None = None):
         self.config = config
         self.model = model
         self.store = store
+        self.collections = collections if collections is not None else Collections.open(
+            store.data_dir, store.dim, config.index, default=store)
         self.metrics = Metrics()
         self.started_at = time.time()
-        self._reader = None
+        self._readers: dict[str, tuple[MemoryStore, Any]] = {}
         self._reader_lock = threading.Lock()
         #: Held by whoever changes the user's relations (POST and DELETE /relations) and
         #: by :meth:`refit_relations`, so nothing taught during a model change is left behind.
@@ -65,16 +75,26 @@ class ServiceState:
 
     @property
     def reader(self) -> Any:
-        """The memory-network reader, built on first use (it pulls in the engine)."""
+        """The memory-network reader of ``default``, built on first use (it pulls in the engine)."""
+        return self.reader_for(self.collections.default, self.model)
+
+    def reader_for(self, collection: Collection, model: Any) -> Any:
+        """A collection's reader, built on first use and again if the collection was
+        removed and made anew (a new store)."""
         with self._reader_lock:  # two first requests at once must not build two readers
-            if self._reader is None:
+            cached = self._readers.get(collection.name)
+            if cached is None or cached[0] is not collection.store:
                 from world2vec.memory import MemoryReader
-                reader = MemoryReader(self.store, self.model.encode_texts)
+                reader = MemoryReader(collection.store, model.encode_texts)
                 trained = os.path.join(getattr(self.model, "path", None) or "", READER_FILE)
                 if getattr(self.model, "path", None) and os.path.isfile(trained):
                     reader.load(trained)  # parameters trained for this model, if shipped
-                self._reader = reader
-        return self._reader
+                cached = self._readers[collection.name] = (collection.store, reader)
+        return cached[1]
+
+    def scope(self, name: str) -> CollectionScope:
+        """Collection ``name`` as its routes see it (UnknownCollection: a 404)."""
+        return CollectionScope(self, self.collections.get(name))
 
     def refit_relations(self, model: Any) -> dict[str, str]:
         """Carry the user's relations over to ``model``, the newly served one, and fit each
@@ -95,9 +115,9 @@ class ServiceState:
             return self.relations.unavailable
 
     def close(self) -> None:
-        """Snapshot and release the data directory (called when the worker exits)."""
+        """Snapshot and release every collection (called when the worker exits)."""
         try:
-            self.store.close()
+            self.collections.close()
         except Exception:  # closing twice, or a store already failed: nothing to add
             log.exception("closing the memory store")
 
