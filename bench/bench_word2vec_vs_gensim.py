@@ -51,12 +51,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DEFAULT_DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data"))
-# engine -> (peer, extra `world2vec train` arguments); gensim engines have no peer
+# engine -> (peer, extra `world2vec train` arguments); gensim engines have no peer.
+# Run in this order, each engine next to its peer: load on a shared machine drifts
+# within minutes, and neighbours in time meet about the same load.
 ENGINES = {"world2vec": ("gensim-word2vec", []),
-           "world2vec-joint": ("gensim-fasttext", ["--subwords", "joint"]),
-           "world2vec-none": ("gensim-word2vec", ["--subwords", "none"]),
            "gensim-word2vec": (None, None),
-           "gensim-fasttext": (None, None)}
+           "world2vec-joint": ("gensim-fasttext", ["--subwords", "joint"]),
+           "gensim-fasttext": (None, None),
+           "world2vec-none": ("gensim-word2vec", ["--subwords", "none"])}
 
 
 def dictionary_lines():
@@ -148,19 +150,35 @@ def gensim_worker(args: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(result), flush=True)
 
 
+# Runs the measured command as its own child and reports that child's wall time and
+# peak RSS. Why not fork it from the bench itself: Linux carries the forking process's
+# peak RSS over into the child's (through fork and exec), so every engine would report
+# at least the bench's own memory, which holds the models it has evaluated.
+TRAMPOLINE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as f:
+    json.dump({"seconds": seconds, "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, f)
+sys.exit(code)
+"""
+
+
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
     """Run ``cmd``; (wall seconds, its own peak RSS in MB, stdout). Exits on failure."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)   # this child's own rusage
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read()[-3000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        report, out, err = (os.path.join(tmp, name) for name in ("report.json", "out", "err"))
+        with open(out, "w") as stdout, open(err, "w") as stderr:
+            code = subprocess.call([sys.executable, "-c", TRAMPOLINE, report, *cmd],
+                                   stdout=stdout, stderr=stderr, env=env)
+        with open(out) as stdout, open(err) as stderr:
+            output, errors = stdout.read(), stderr.read()
+        if code:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{errors[-3000:]}")
+        with open(report) as f:
+            measured = json.load(f)
+        return measured["seconds"], measured["rss_kb"] / 1024, output
 
 
 def ours(args: argparse.Namespace, engine: str, mode: str, corpus: str, out: str) -> list[str]:
