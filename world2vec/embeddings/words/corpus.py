@@ -2,8 +2,9 @@
 
 Why a disk cache: training makes several passes (epochs) over a corpus that
 may not fit in memory, and re-tokenising Unicode text in Python every epoch
-would cost more than the training itself. So the corpus is read once, line by
-line (one sentence per line), tokenised, and written as int32 ids to a
+would cost more than the training itself. So the corpus is read once (one
+sentence per line; a file in blocks of lines, each tokenised by one regex pass),
+tokenised, and written as int32 ids to a
 temporary file that the kernels read by memory map; after the vocabulary is
 fixed, the ids are rewritten in place to final ids (-1 for words dropped by
 min-count / max-vocab, which the kernel skips as word2vec does).
