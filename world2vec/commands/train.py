@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 
 from world2vec.commands.errors import UsageError
+
+# Spelled out here rather than imported: importing world2vec.embeddings loads numba,
+# and ``world2vec --help`` should not wait for it (a test checks they agree).
+SUBWORD_MODES = ("fitted", "joint", "none")
+BUCKETS_HELP = "20,000 for fitted, 200,000 for joint"
 
 
 def _positive(kind):
@@ -35,6 +41,14 @@ def _non_negative_float(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
+
+
+class _DeprecatedNoSubwords(argparse.Action):
+    """``--no-subwords`` (before ``--subwords`` existed): sets ``none`` and says so on stderr."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print("world2vec train: --no-subwords is deprecated; use --subwords none", file=sys.stderr)
+        setattr(namespace, self.dest, "none")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,10 +79,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="training objective (default: %(default)s)")
     parser.add_argument("--alpha", type=pos_float, default=0.025,
                         help="initial learning rate (default: %(default)s)")
-    parser.add_argument("--no-subwords", dest="subwords", action="store_false",
-                        help="no character n-gram vectors (unseen words get none)")
-    parser.add_argument("--buckets", type=pos_int, default=200_000,
-                        help="n-gram hash buckets (default: %(default)s)")
+    parser.add_argument("--subwords", choices=SUBWORD_MODES, default="fitted",
+                        help="character n-grams for unseen words: 'fitted' trains words as "
+                             "word2vec does, then fits n-gram vectors to them; 'joint' trains "
+                             "them with the words (fastText); 'none' has none "
+                             "(default: %(default)s)")
+    parser.add_argument("--no-subwords", dest="subwords", action=_DeprecatedNoSubwords, nargs=0,
+                        help="deprecated: the same as --subwords none")
+    parser.add_argument("--buckets", type=pos_int, default=None,
+                        help=f"n-gram hash buckets (default: {BUCKETS_HELP})")
     parser.add_argument("--min-n", type=pos_int, default=3,
                         help="shortest character n-gram (default: %(default)s)")
     parser.add_argument("--max-n", type=pos_int, default=6,
@@ -127,7 +146,8 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, FileExistsError) as exc:
             raise UsageError(f"cannot write {args.out}: {exc}") from None
     s = wv.settings
-    print(f"trained {args.mode}: {len(wv.words):,} words x {wv.dim} dims from "
+    ngrams = "" if wv.ngrams is None else f" + {len(wv.ngrams):,} {args.subwords} n-gram buckets"
+    print(f"trained {args.mode}: {len(wv.words):,} words x {wv.dim} dims{ngrams} from "
           f"{s['corpus_tokens']:,} tokens ({s['walk_tokens']:,} walk tokens), {args.epochs} epochs, "
           f"{s['words_per_second']:,} words/s, final loss {s['final_loss']:.3f}, "
           f"{time.perf_counter() - started:.1f} s total -> {path}")

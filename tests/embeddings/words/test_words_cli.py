@@ -125,3 +125,55 @@ def test_import_errors(tmp_path, capsys):
     assert "bad.txt:2" in capsys.readouterr().err
     assert cli.main(["import", "--format", "word2vec-binary", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert not (tmp_path / "o").exists()
+
+
+def train_cli(corpus, out, *extra):
+    return cli.main(["train", "--corpus", str(corpus), "--out", str(out), "--dim", "8",
+                     "--min-count", "2", "--epochs", "1", "--threads", "1", "--quiet", *extra])
+
+
+@pytest.mark.parametrize("mode, components", [("fitted", ["words", "ngrams"]),
+                                              ("joint", ["words", "ngrams"]),
+                                              ("none", ["words"])])
+def test_train_subwords_modes(corpus, tmp_path, mode, components):
+    assert train_cli(corpus, tmp_path / mode, "--subwords", mode, "--buckets", "300") == 0
+    wv = WordVectors.load(tmp_path / mode)
+    assert wv.manifest()["components"] == components and wv.settings["subwords"] == mode
+    assert ("ngram_fit" in wv.settings) == (mode == "fitted")
+    if mode != "none":
+        assert len(wv.ngrams) == 300 and wv.vector("trucks")[1] is True
+
+
+def test_fitted_is_the_default_and_keeps_the_words_of_a_run_without_subwords(corpus, tmp_path):
+    assert train_cli(corpus, tmp_path / "default") == 0
+    assert train_cli(corpus, tmp_path / "none", "--subwords", "none") == 0
+    fitted, plain = WordVectors.load(tmp_path / "default"), WordVectors.load(tmp_path / "none")
+    assert fitted.settings["subwords"] == "fitted" and fitted.words == plain.words
+    assert np.array_equal(fitted.vectors, plain.vectors)
+    vec, synthesized = fitted.vector("trucks")
+    assert synthesized and fitted.nearest(vec, k=1)[0][0] == "truck"
+    with pytest.raises(KeyError):
+        plain.vector("trucks")
+
+
+def test_no_subwords_is_a_deprecated_alias_of_subwords_none(corpus, tmp_path, capsys):
+    assert train_cli(corpus, tmp_path / "old", "--no-subwords") == 0
+    assert "deprecated" in capsys.readouterr().err
+    wv = WordVectors.load(tmp_path / "old")
+    assert wv.ngrams is None and wv.settings["subwords"] == "none"
+
+
+def test_train_help_shows_the_subword_modes_and_their_bucket_defaults(capsys):
+    from world2vec.commands import train
+    from world2vec.embeddings.words.word2vec import DEFAULT_BUCKETS, SUBWORD_MODES
+
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "{fitted,joint,none}" in text and "(default: fitted)" in text
+    assert train.SUBWORD_MODES == SUBWORD_MODES
+    for mode, buckets in DEFAULT_BUCKETS.items():
+        assert f"{buckets:,} for {mode}" in text
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["train", "--corpus", "x", "--out", "y", "--subwords", "both"])
+    assert exit_.value.code == 2 and "invalid choice: 'both'" in capsys.readouterr().err

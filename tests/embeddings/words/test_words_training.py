@@ -181,3 +181,35 @@ def test_input_plus_context_vectors_are_offered():
     assert top == {"dog", "fur", "purr", "vet", "leash", "bowl", "paws"}
     with pytest.raises(ValueError, match="vectors"):
         train_word_vectors(["a b"], vectors="output", **FAST)
+
+
+def kitty_lines():
+    lines = [f"the kitty{s} sat on the mat near the cat" for s in ("cat", "cats", "")] * 300
+    return lines + ["the truck drove down the long road"] * 300
+
+
+def test_fitted_subwords_keep_the_words_of_a_plain_run_and_give_unseen_words_vectors():
+    fitted = train_word_vectors(kitty_lines(), subwords="fitted", buckets=2000, **FAST)
+    plain = train_word_vectors(kitty_lines(), subwords="none", **FAST)
+    # the fit runs after training and never touches the words
+    assert fitted.words == plain.words and np.array_equal(fitted.vectors, plain.vectors)
+    assert fitted.ngrams.shape == (2000, 24) and fitted.settings["ngram_fit"]["buckets"] == 2000
+    vec, synthesized = fitted.vector("kittycatz")
+    assert synthesized and np.isclose(np.linalg.norm(vec), 1.0, atol=1e-4)
+    assert fitted.nearest(vec, k=1)[0][0].startswith("kitty")
+    with pytest.raises(KeyError):
+        plain.vector("kittycatz")
+
+
+def test_subword_modes_and_their_older_spellings():
+    from world2vec.embeddings.words.word2vec import DEFAULT_BUCKETS
+
+    default = train_word_vectors(kitty_lines(), **FAST)
+    assert default.settings["subwords"] == "fitted"
+    assert len(default.ngrams) == DEFAULT_BUCKETS["fitted"]
+    joint = train_word_vectors(kitty_lines(), subwords=True, buckets=500, **FAST)
+    assert joint.settings["subwords"] == "joint" and "ngram_fit" not in joint.settings
+    assert not np.array_equal(joint.vectors, default.vectors)  # n-grams trained with the words
+    assert train_word_vectors(kitty_lines(), subwords=False, **FAST).ngrams is None
+    with pytest.raises(ValueError, match="fitted, joint, none"):
+        train_word_vectors(kitty_lines(), subwords="both", **FAST)

@@ -2,8 +2,9 @@
 
 Why a disk cache: training makes several passes (epochs) over a corpus that
 may not fit in memory, and re-tokenising Unicode text in Python every epoch
-would cost more than the training itself. So the corpus is read once, line by
-line (one sentence per line), tokenised, and written as int32 ids to a
+would cost more than the training itself. So the corpus is read once (one
+sentence per line; a file in blocks of lines, each tokenised by one regex pass),
+tokenised, and written as int32 ids to a
 temporary file that the kernels read by memory map; after the vocabulary is
 fixed, the ids are rewritten in place to final ids (-1 for words dropped by
 min-count / max-vocab, which the kernel skips as word2vec does).
@@ -23,13 +24,15 @@ import gzip
 import os
 import tempfile
 from array import array
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import count
 
 import numpy as np
 
 from world2vec.embeddings.words.graph_walks import RelationGraph
-from world2vec.embeddings.words.tokenizer import Tokenizer
+from world2vec.embeddings.words.tokenizer import LINE_END, Tokenizer
 from world2vec.embeddings.words.vocab import Vocab
 from world2vec.engine.progress import Progress
 from world2vec.engine.sgns import MAX_SENTENCE_LEN
@@ -42,20 +45,41 @@ class CorpusError(ValueError):
 SentenceSource = "str | os.PathLike | Iterable[str | list[str]]"
 
 
+def _open_text(source: str | os.PathLike):
+    path = os.fspath(source)
+    if not os.path.isfile(path):
+        raise CorpusError(f"corpus file not found: {path}")
+    opener = gzip.open if path.endswith(".gz") else open
+    return path, opener(path, "rt", encoding="utf-8", errors="replace")
+
+
 def iter_sentences(source: SentenceSource) -> Iterator[str | list[str]]:
     """Stream sentences from a path (one per line) or pass an iterable through."""
     if isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        if not os.path.isfile(path):
-            raise CorpusError(f"corpus file not found: {path}")
-        opener = gzip.open if path.endswith(".gz") else open
+        path, f = _open_text(source)
         try:
-            with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+            with f:
                 yield from f
         except OSError as exc:
             raise CorpusError(f"cannot read corpus {path}: {exc}") from exc
     else:
         yield from source
+
+
+def iter_line_blocks(source: str | os.PathLike, size: int = 1 << 22) -> Iterator[str]:
+    """A corpus file as blocks of about ``size`` characters, each ending at a line end."""
+    path, f = _open_text(source)
+    try:
+        with f:
+            while True:
+                block = f.read(size)
+                if not block:
+                    return
+                if not block.endswith("\n"):
+                    block += f.readline()
+                yield block
+    except OSError as exc:
+        raise CorpusError(f"cannot read corpus {path}: {exc}") from exc
 
 
 @dataclass
@@ -124,6 +148,19 @@ class _Writer:
         if len(self.ids) >= 1 << 20:
             self.flush()
 
+    def add_sentences(self, ids: np.ndarray, lengths: np.ndarray) -> None:
+        """Sentences given as their concatenated ids and their (non-zero) lengths."""
+        if np.any(lengths > MAX_SENTENCE_LEN):
+            lengths = np.array([part for n in lengths.tolist() for part in _split_length(n)],
+                               dtype=np.int64)
+        self.flush()
+        ids = np.ascontiguousarray(ids, dtype=np.int32)
+        self._count(ids)
+        ids.tofile(self.tok_file)
+        np.asarray(lengths, dtype=np.int64).tofile(self.len_file)
+        self.n_tokens += ids.size
+        self.n_sentences += len(lengths)
+
     def add_block(self, walks: np.ndarray) -> None:
         self.flush()
         flat = np.ascontiguousarray(walks, dtype=np.int32).ravel()
@@ -158,6 +195,24 @@ class _Writer:
         self.flush()
         self.tok_file.close()
         self.len_file.close()
+
+
+def _split_length(n: int) -> list[int]:
+    """A sentence's length as word2vec cuts it: pieces of at most MAX_SENTENCE_LEN."""
+    return [min(MAX_SENTENCE_LEN, n - a) for a in range(0, n, MAX_SENTENCE_LEN)]
+
+
+def _read_file(path: str | os.PathLike, writer: _Writer, tokenizer: Tokenizer,
+               word_id: Callable[[str], int], line_end: int, bar: Progress) -> None:
+    """Fast path for a corpus file: whole blocks of lines are tokenised by one regex
+    pass and mapped to ids by one ``map`` (both in C); the line-end marker's id
+    then splits the ids into sentences, and empty lines vanish."""
+    for block in iter_line_blocks(path):
+        ids = np.fromiter(map(word_id, tokenizer.tokenize_lines(block)), dtype=np.int32)
+        ends = np.flatnonzero(ids == line_end)
+        lengths = np.diff(ends, prepend=-1) - 1
+        writer.add_sentences(ids[ids != line_end], lengths[lengths > 0])
+        bar.update(len(ends))
 
 
 def _plan_batches(sent_ptr: np.ndarray, first: int, last: int,
@@ -195,20 +250,26 @@ def encode_corpus(source: SentenceSource, graph: RelationGraph | None = None, *,
         workdir = owns.name
     try:
         writer = _Writer(workdir)
-        index: dict[str, int] = {}
-        setdefault = index.setdefault
+        # Ids in order of first appearance; id 0 is the line-end marker, never a word
+        # (no token is "\n"), and is dropped from the vocabulary below.
+        index: defaultdict[str, int] = defaultdict(count().__next__)
+        line_end = index[LINE_END]
+        word_id = index.__getitem__
         with Progress(desc="reading corpus", unit="sentences", enabled=progress) as bar:
-            for sentence in iter_sentences(source):
-                toks = tokenizer.tokens_of(sentence)
-                if transform is not None and toks:
-                    toks = transform(toks)
-                if toks:
-                    writer.add([setdefault(t, len(index)) for t in toks])
-                bar.update(1)
+            if isinstance(source, (str, os.PathLike)) and transform is None:
+                _read_file(source, writer, tokenizer, word_id, line_end, bar)
+            else:
+                for sentence in iter_sentences(source):
+                    toks = tokenizer.tokens_of(sentence)
+                    if transform is not None and toks:
+                        toks = transform(toks)
+                    if toks:
+                        writer.add([word_id(t) for t in toks])
+                    bar.update(1)
         writer.flush()
         text_sentences, text_tokens = writer.n_sentences, writer.n_tokens
         if graph is not None and len(graph):
-            node_ids = np.array([setdefault(n, len(index)) for n in graph.nodes], dtype=np.int64)
+            node_ids = np.array([word_id(n) for n in graph.nodes], dtype=np.int64)
             for walks in graph.walks(walks_per_node, walk_length, seed=seed):
                 writer.add_block(node_ids[walks])
         writer.close()
@@ -217,11 +278,11 @@ def encode_corpus(source: SentenceSource, graph: RelationGraph | None = None, *,
         counts = np.zeros(len(index), dtype=np.int64)
         counts[:len(writer.counts)] = writer.counts[:len(index)]
         words = list(index)
-        vocab = Vocab.from_counts(zip(words, counts.tolist()), min_count=min_count,
+        vocab = Vocab.from_counts(zip(words[1:], counts[1:].tolist()), min_count=min_count,
                                   max_vocab=max_vocab)
         if len(vocab) == 0:
             raise CorpusError(f"no word occurs at least min_count={min_count} times "
-                              f"(the corpus has {len(words)} distinct words)")
+                              f"(the corpus has {len(words) - 1} distinct words)")
         remap = np.full(len(words), -1, dtype=np.int32)
         remap[[index[w] for w in vocab.words]] = np.arange(len(vocab), dtype=np.int32)
         del index

@@ -11,7 +11,7 @@ count keeps a shipped model small, at the cost of more collisions.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True)
@@ -88,3 +88,47 @@ def input_rows(n_words: int, ptr: np.ndarray, ids: np.ndarray) -> tuple[np.ndarr
     mask[rows_ptr[:-1]] = False
     rows[mask] = (ids + n_words).astype(np.int32)
     return rows_ptr, rows
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _row_means(matrix, ptr, rows, out):
+    dim = matrix.shape[1]
+    for w in prange(out.shape[0]):
+        a, b = ptr[w], ptr[w + 1]
+        acc = out[w]
+        for j in range(dim):
+            acc[j] = 0.0
+        for k in range(a, b):
+            row = matrix[rows[k]]
+            for j in range(dim):
+                acc[j] += row[j]
+        inv = np.float32(1.0 / max(b - a, 1))
+        for j in range(dim):
+            acc[j] *= inv
+
+
+def row_means(matrix: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mean of ``matrix[rows[ptr[i]:ptr[i + 1]]]`` for each i (float32; zero for an empty list).
+
+    Why not ``np.add.reduceat(matrix[rows], ...)``: that gathers every listed row
+    first, a temporary of hundreds of MB for a fastText-style vocabulary.
+    """
+    out = np.empty((len(ptr) - 1, matrix.shape[1]), dtype=np.float32)
+    _row_means(matrix, ptr, rows, out)
+    return out
+
+
+def first_use_order(ids: np.ndarray, buckets: int) -> np.ndarray:
+    """``slot[bucket]``: buckets numbered in the order ``ids`` first uses them, unused ones last.
+
+    Why: with words listed most frequent first, the n-gram rows that training
+    touches most often then sit together at the top of the table instead of
+    being scattered by the hash over all of it, so they share cache lines, pages
+    and TLB entries.
+    """
+    used, first = np.unique(ids, return_index=True)
+    used = used[np.argsort(first, kind="stable")]
+    unused = np.setdiff1d(np.arange(buckets, dtype=np.int64), used, assume_unique=True)
+    slot = np.empty(buckets, dtype=np.int64)
+    slot[np.concatenate([used, unused])] = np.arange(buckets, dtype=np.int64)
+    return slot

@@ -18,6 +18,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 _TOKEN = re.compile(r"\w+(?:['\u2019\-]\w+)*")
+# The same tokens, plus each line end as its own "\n" token (no token spans lines).
+_TOKEN_OR_LINE_END = re.compile(_TOKEN.pattern + r"|\n")
+LINE_END = "\n"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,19 @@ class Tokenizer:
         return _TOKEN.findall(text)
 
     __call__ = tokenize
+
+    def tokenize_lines(self, text: str) -> list[str]:
+        """Tokens of many lines at once, each line's followed by :data:`LINE_END`.
+
+        Why: one regex pass over megabytes of text costs far less than one call
+        per line, which is what reading a large corpus spends most of its time on.
+        A last line without a newline gets its ``LINE_END`` too.
+        """
+        if self.lowercase:
+            text = text.lower()
+        if text and not text.endswith("\n"):
+            text += "\n"
+        return _TOKEN_OR_LINE_END.findall(text)
 
     def normalize(self, token: str) -> str:
         """Normalize one already-split token or concept name ("New York" -> "new_york")."""

@@ -260,10 +260,10 @@ class WordVectors:
             raise ValueError("dtype must be float32 or float16")
         path = os.path.abspath(os.fspath(path))
         with staged_directory(path) as tmp:
-            np.save(os.path.join(tmp, "vectors.npy"), np.asarray(self.vectors).astype(dtype))
+            np.save(os.path.join(tmp, "vectors.npy"), np.asarray(self.vectors).astype(dtype, copy=False))
             np.save(os.path.join(tmp, "counts.npy"), self.counts)
             if self.ngrams is not None:
-                np.save(os.path.join(tmp, "ngrams.npy"), np.asarray(self.ngrams).astype(dtype))
+                np.save(os.path.join(tmp, "ngrams.npy"), np.asarray(self.ngrams).astype(dtype, copy=False))
             with open(os.path.join(tmp, "words.txt"), "w", encoding="utf-8") as f:
                 f.writelines(w + "\n" for w in self.words)
             if self.events_path and os.path.isfile(self.events_path):

@@ -18,10 +18,17 @@ whose batches call the fused numba kernel :func:`world2vec.engine.sgns.train_bat
 owns epochs, word2vec's linear learning-rate decay, progress, checkpoints and
 the event log.
 
-Subwords (``subwords=True``): each word's input vector is the mean of its own
-row and its hashed character n-gram rows (fastText); the final word vector is
-that mean, and the n-gram rows are kept so unseen words can be synthesized.
-``buckets`` sets the n-gram table size (small for a shipped model).
+Subwords, three ways (``subwords=``):
+
+- ``"fitted"`` (default): words train exactly as in ``"none"``, then character
+  n-gram vectors are fitted to them by least squares (``subword_fill``), so
+  unseen words get vectors while the known words keep word2vec's quality and
+  speed (on a 3M-token dictionary corpus joint training cost WordSim-353 0.1).
+- ``"joint"``: fastText; each word's input vector is the mean of its own row and
+  its hashed n-gram rows, trained together; the final word vector is that mean.
+- ``"none"``: word2vec; unseen words get no vector.
+
+``buckets`` sets the n-gram table size (default per mode: ``DEFAULT_BUCKETS``).
 
 ``vectors="input+context"`` returns unit(input) + unit(output) rows (Levy et
 al. 2015), adding first-order co-occurrence to the similarity; the default
@@ -35,6 +42,7 @@ training, so text tokens meet the graph's multiword concepts.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 
 import numpy as np
@@ -42,7 +50,8 @@ import numpy as np
 from world2vec.embeddings.words.corpus import CorpusError, EncodedCorpus, encode_corpus, iter_sentences
 from world2vec.embeddings.words.graph_walks import DEFAULT_WALK_LENGTH, DEFAULT_WALKS_PER_NODE, RelationGraph
 from world2vec.embeddings.words.phrases import Phrases
-from world2vec.embeddings.words.subwords import input_rows, ngram_buckets
+from world2vec.embeddings.words.subword_fill import fit_ngram_vectors
+from world2vec.embeddings.words.subwords import first_use_order, input_rows, ngram_buckets, row_means
 from world2vec.embeddings.words.tokenizer import Tokenizer
 from world2vec.embeddings.words.vectors import WordVectors
 from world2vec.embeddings.words.vocab import Vocab
@@ -54,11 +63,18 @@ from world2vec.engine.trainer import Trainer
 __all__ = ["train_word_vectors", "Word2VecTask", "CorpusError"]
 
 MODES = ("skipgram", "cbow")
+SUBWORD_MODES = ("fitted", "joint", "none")
+# n-gram table rows per mode. joint: fastText's table, kept below gensim's 2M because
+# a joint table is trained (and saved) whole. fitted: the fit's cost hardly depends
+# on it (it walks each word's n-grams), but the saved table does; 20,000 rows keep a
+# 30k-word model's n-grams smaller than its word vectors, as in the default model.
+DEFAULT_BUCKETS = {"fitted": 20_000, "joint": 200_000}
 
 
 class Word2VecTask:
-    """Engine task: parameters ``syn0`` (input rows: words then n-gram buckets)
-    and ``syn1`` (output rows); one batch = one fused kernel call."""
+    """Engine task: parameters ``syn0`` (input rows: words, then the n-gram buckets
+    in :func:`first_use_order`) and ``syn1`` (output rows); one batch = one fused
+    kernel call. ``subwords`` (bool): train n-gram rows jointly (fastText)."""
 
     def __init__(self, corpus: EncodedCorpus, vocab: Vocab, *, dim: int, window: int,
                  negative: int, sample: float, mode: str, threads: int, seed: int,
@@ -70,15 +86,20 @@ class Word2VecTask:
         self.threads = threads
         n = len(vocab)
         rng = np.random.default_rng(seed)
-        self.sub_ptr = self.sub_idx = None
+        self.sub_ptr = self.sub_idx = self.slot = None
         rows = n
         if subwords:
             ptr, ids = ngram_buckets(vocab.words, min_n, max_n, buckets)
-            self.sub_ptr, self.sub_idx = input_rows(n, ptr, ids)
+            self.slot = first_use_order(ids, buckets)
+            self.sub_ptr, self.sub_idx = input_rows(n, ptr, self.slot[ids])
             rows = n + buckets
         # Small uniform inputs in [-1/dim, 1/dim) (gensim 4's scale; word2vec.c uses
         # half of it, which scored slightly lower in our side-by-side runs), zero outputs.
-        self.syn0 = ((rng.random((rows, dim), dtype=np.float32) * 2.0 - 1.0) / dim).astype(np.float32)
+        # In place: the joint table is ~100 MB, and each extra pass costs.
+        self.syn0 = rng.random((rows, dim), dtype=np.float32)
+        self.syn0 *= 2.0
+        self.syn0 -= 1.0
+        self.syn0 /= dim
         self.syn1 = np.zeros((n, dim), dtype=np.float32)
         self.keep = sgns.keep_probabilities(vocab.counts, sample)
         self.alias = sgns.alias_table(vocab.counts)
@@ -106,8 +127,22 @@ class Word2VecTask:
         n = len(self.vocab)
         if self.sub_ptr is None:
             return self.syn0[:n].copy()
-        sums = np.add.reduceat(self.syn0[self.sub_idx], self.sub_ptr[:-1], axis=0)
-        return (sums / np.diff(self.sub_ptr)[:, None]).astype(np.float32)
+        return row_means(self.syn0, self.sub_ptr, self.sub_idx)
+
+    def ngram_vectors(self) -> np.ndarray | None:
+        """The n-gram table in hash-bucket order (what a model file stores), or None."""
+        if self.slot is None:
+            return None
+        return self.syn0[len(self.vocab) + self.slot]
+
+
+def subword_mode(subwords: str | bool) -> str:
+    """``"fitted"``, ``"joint"`` or ``"none"``; ``True``/``False`` mean joint/none."""
+    if subwords is True or subwords is False:
+        return "joint" if subwords else "none"
+    if subwords not in SUBWORD_MODES:
+        raise ValueError(f"subwords must be one of {', '.join(SUBWORD_MODES)}, got {subwords!r}")
+    return subwords
 
 
 def _check(name: str, value, low, high=None) -> None:
@@ -121,8 +156,8 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
                        *, dim: int = 100, window: int = 5, negative: int = 5, min_count: int = 5,
                        max_vocab: int | None = None, sample: float = 1e-3, epochs: int = 5,
                        threads: int | None = None, mode: str = "skipgram", alpha: float = 0.025,
-                       min_alpha: float = 0.0001, subwords: bool = True, min_n: int = 3,
-                       max_n: int = 6, buckets: int = 200_000, lowercase: bool = True,
+                       min_alpha: float = 0.0001, subwords: str | bool = "fitted", min_n: int = 3,
+                       max_n: int = 6, buckets: int | None = None, lowercase: bool = True,
                        walks_per_node: int = DEFAULT_WALKS_PER_NODE,
                        walk_length: int = DEFAULT_WALK_LENGTH, phrases: bool = False,
                        phrase_threshold: float = 10.0, vectors: str = "input", batch_words: int | None = None,
@@ -135,6 +170,10 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
     at each epoch's end) and a rerun with the same arguments resumes from the
     latest one; single-threaded with a seed, the result equals an uninterrupted run.
 
+    ``subwords``: ``"fitted"`` (default), ``"joint"`` or ``"none"`` (see the module
+    doc; ``True``/``False`` are the older spellings of joint/none). ``buckets``:
+    n-gram table rows, by default :data:`DEFAULT_BUCKETS` of the mode.
+
     Raises ``ValueError`` for bad settings and :class:`CorpusError` for a
     missing/empty corpus (both carry a one-line message fit for the CLI).
     """
@@ -146,7 +185,9 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
                             ("min_count", min_count, 1), ("epochs", epochs, 1),
                             ("sample", sample, 0), ("alpha", alpha, 0), ("min_alpha", min_alpha, 0)):
         _check(key, value, low)
-    if subwords:
+    subwords = subword_mode(subwords)
+    if subwords != "none":
+        buckets = DEFAULT_BUCKETS[subwords] if buckets is None else buckets
         _check("min_n", min_n, 1)
         _check("max_n", max_n, min_n)
         _check("buckets", buckets, 1)
@@ -181,7 +222,8 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
     try:
         task = Word2VecTask(encoded, vocab, dim=dim, window=window, negative=negative,
                             sample=sample, mode=mode, threads=threads, seed=seed,
-                            subwords=subwords, min_n=min_n, max_n=max_n, buckets=buckets)
+                            subwords=subwords == "joint", min_n=min_n, max_n=max_n,
+                            buckets=buckets)
         trainer = Trainer(task, epochs=epochs, schedule=LinearDecay(alpha, min_alpha), seed=seed,
                           checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
                           events=events, progress=progress,
@@ -192,9 +234,15 @@ def train_word_vectors(corpus: str | os.PathLike | Iterable, graph: str | os.Pat
         final = task.word_vectors()
         if vectors == "input+context":
             final = unit_rows(final) + unit_rows(task.syn1)
-        ngrams = task.syn0[len(vocab):].copy() if subwords else None
+        ngrams = task.ngram_vectors()
     finally:
         encoded.close()
+    if subwords == "fitted":
+        tick = time.perf_counter()
+        # The words are final: the fit reads them and never changes them.
+        ngrams = fit_ngram_vectors(vocab.words, unit_rows(final), buckets, min_n, max_n)
+        settings["ngram_fit"] = {"buckets": buckets, "min_n": min_n, "max_n": max_n,
+                                 "seconds": round(time.perf_counter() - tick, 3)}
     return WordVectors(vocab.words, final, vocab.counts, ngrams=ngrams, min_n=min_n,
                        max_n=max_n, name=name, settings=settings, tokenizer=tokenizer,
                        events_path=os.fspath(events) if events else None)
