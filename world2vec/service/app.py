@@ -2,9 +2,9 @@
 
 ``create_app(config)`` loads the model, opens the memory (taking its directory
 lock and replaying its write-ahead log), and wires the blueprints, the error
-handlers, the write guard and the metrics. One app instance lives in one process
-and is shared by that process's request threads - see docs/SERVICE.md for why the
-service runs exactly one worker process.
+handlers, the keys (auth.py), the browser origins (cors.py) and the metrics. One
+app instance lives in one process and is shared by that process's request threads -
+see docs/SERVICE.md for why the service runs exactly one worker process.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from world2vec.memory import MemoryStore
 from world2vec.service import routes_concepts, routes_memories, routes_system
 from world2vec.service.auth import make_guard
 from world2vec.service.config import ServiceConfig
+from world2vec.service.cors import CorsPolicy
 from world2vec.service.errors import register_error_handlers
 from world2vec.service.state import ServiceState
 
@@ -49,15 +50,22 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     app.register_blueprint(routes_system.bp)
     register_error_handlers(app)
 
-    guard = make_guard(config.api_key)
+    state.metrics.watch(state)
+    guard = make_guard(config.api_key, config.read_key)
+    cors = CorsPolicy(config.cors_origins)
 
     @app.before_request
-    def _start() -> None:
+    def _start():
         g.w2v_started = time.perf_counter()
+        preflight = cors.preflight(request)  # before the keys: a preflight carries none
+        if preflight is not None:
+            return preflight
         guard(request)
+        return None
 
     @app.after_request
     def _finish(response):
+        cors.decorate(request, response)
         started = g.get("w2v_started")
         if started is not None:
             rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 
 from world2vec.engine.events import scalar_series
 from world2vec.service.helpers import reply, state
@@ -26,29 +25,8 @@ def health():
 
 @bp.get("/metrics")
 def metrics():
-    st = state()
-
-    def gauges():
-        stats = st.store.stats() if hasattr(st.store, "stats") else {}
-        out = [("world2vec_items", "Items in the memory.", {}, float(len(st.store))),
-               ("world2vec_model_dim", "Dimension of the model's vectors.", {}, float(st.dim)),
-               ("world2vec_model_info", "The loaded model (value is always 1).",
-                {"model": st.model.name, "dim": str(st.dim)}, 1.0),
-               ("world2vec_model_words", "Concepts in the model's vocabulary.", {},
-                float(len(st.model.words))),
-               ("world2vec_uptime_seconds", "Seconds since this process started serving.", {},
-                time.time() - st.started_at)]
-        if "wal_bytes" in stats:
-            out.append(("world2vec_wal_bytes", "Bytes in the memory's write-ahead log.", {},
-                        float(stats["wal_bytes"])))
-        if "index_covered" in stats:
-            out.append(("world2vec_index_covered_items", "Items inside the approximate index "
-                        "(the rest are searched exactly).", {"index": str(stats.get("index"))},
-                        float(stats["index_covered"])))
-        return out
-
-    return Response(st.metrics.render(gauges), mimetype="text/plain",
-                    headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+    body, content_type = state().metrics.exposition(request.headers.get("Accept"))
+    return Response(body, headers={"Content-Type": content_type})
 
 
 @bp.get("/openapi.json")
