@@ -204,9 +204,9 @@ def test_metrics_counts_requests_per_route_and_reports_the_model(url):
     assert 'world2vec_requests_total{method="GET",route="/similar",status="200"}' in text
     assert 'world2vec_request_duration_seconds_bucket{method="GET",route="/similar",le="+Inf"}' \
         in text
-    assert 'world2vec_model_info{model="fixture-features",dim="32"} 1' in text
-    assert "world2vec_model_dim 32" in text
-    assert "\nworld2vec_items " in text
+    assert 'world2vec_model_info{model="fixture-features",dim="32"} 1.0' in text
+    assert "\nworld2vec_model_dim 32.0\n" in text
+    assert "\nworld2vec_items " in text and 'world2vec_collection_items{collection="default"}' in text
 
 
 def test_model_events_give_the_training_curves(url):
