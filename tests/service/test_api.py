@@ -202,7 +202,7 @@ def test_metrics_counts_requests_per_route_and_reports_the_model(url):
     resp, text = call(url, "GET", "/metrics")
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/plain")
     assert 'world2vec_requests_total{method="GET",route="/similar",status="200"}' in text
-    assert 'world2vec_request_duration_seconds_bucket{method="GET",route="/similar",le="+Inf"}' \
+    assert 'world2vec_request_duration_seconds_bucket{le="+Inf",method="GET",route="/similar"}' \
         in text
     assert 'world2vec_model_info{model="fixture-features",dim="32"} 1.0' in text
     assert "\nworld2vec_model_dim 32.0\n" in text
