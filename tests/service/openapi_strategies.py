@@ -107,7 +107,11 @@ def valid(schema: dict, depth: int = 0) -> st.SearchStrategy:
     if kind == "array":
         lo = schema.get("minItems", 0)
         hi = min(schema.get("maxItems", lo + 4), lo + 4)
-        return st.lists(valid(schema.get("items", {}), depth + 1), min_size=lo, max_size=hi)
+        key = schema.get("x-unique-by")  # objects whose member `key`, where given, differs
+        unique = (lambda obj: obj.get(key, object()) if isinstance(obj, dict) else obj) \
+            if key else None
+        return st.lists(valid(schema.get("items", {}), depth + 1), min_size=lo, max_size=hi,
+                        unique_by=unique)
     if kind == "object" or "properties" in schema:
         return _valid_object(schema, depth)
     return flat_json if depth < 3 else st.none()
@@ -211,7 +215,7 @@ def _valid_query(params: list[dict], op: dict) -> st.SearchStrategy:
             schema, as_json = parameter_schema(p)
             values[p["name"]] = (valid_for(schema), as_json)
     exactly_one = op.get("x-exactly-one-of", [])
-    required = {p["name"] for p in params if p["in"] == "query" and p.get("required")}
+    required = [p["name"] for p in params if p["in"] == "query" and p.get("required")]
     fixed = st.fixed_dictionaries({n: values[n][0] for n in required})
     optional = st.fixed_dictionaries({}, optional={n: s for n, (s, _) in values.items()
                                                    if n not in required and n not in exactly_one})
@@ -223,25 +227,18 @@ def _valid_query(params: list[dict], op: dict) -> st.SearchStrategy:
         equal = op.get("x-equal-when-both")
         if equal:
             name, (member_of, member) = equal[0], equal[1].split(".", 1)
-            if name in query and isinstance(query.get(member_of), dict) \
-                    and member in query[member_of]:
+            if str(query.get(name, "")).strip() and isinstance(query.get(member_of), dict) \
+                    and member in query[member_of]:  # (a blank parameter is not given)
                 query[member_of] = {**query[member_of], member: query[name]}
         return {n: query_text(v, values[n][1]) for n, v in query.items()}
 
     return st.tuples(fixed, optional, one).map(assemble)
 
 
-def plain_path_segment(text: str) -> bool:
-    """An id that survives a URL path as itself: no dot segments, no slashes at the ends or
-    doubled (clients and servers normalize those; the stored ids themselves may hold any)."""
-    return text not in (".", "..") and text.strip("/") == text and "//" not in text
-
-
 def valid_requests(doc: dict) -> st.SearchStrategy:
     ops = []
     for path, method, params, op in operations(doc):
-        path_params = {p["name"]: valid_for(p["schema"]).filter(plain_path_segment)
-                       for p in params if p["in"] == "path"}
+        path_params = {p["name"]: valid_for(p["schema"]) for p in params if p["in"] == "path"}
         body = None
         if "requestBody" in op:
             body = valid_for(op["requestBody"]["content"]["application/json"]["schema"])

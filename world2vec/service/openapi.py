@@ -86,6 +86,12 @@ _ITEM_FIELDS = {"id": _ID, "text": {"type": "string"}, "vector": _VECTOR,
                 "payload": {"type": "object"}, "answer": {"type": "string"},
                 "created_at": {"type": "number", "description": "unix seconds; default: now"}}
 _ITEM = {"type": "object", "properties": _ITEM_FIELDS}
+# Ids that cannot travel in a URL path: clients drop "." and ".." segments, a leading
+# "/" is a doubled slash (redirected), and the router's path segments hold no line break.
+_PATH_ID = {**_ID, "not": {"anyOf": [{"enum": [".", ".."]}, {"pattern": "^/"},
+                                     {"pattern": "\n"}]},
+            "description": "a stored memory's id, percent-encoded; an id that is '.' or '..', "
+                           "starts with '/' or holds a line break cannot be reached by a path"}
 _NEW_ITEM = {"type": "object", "properties": _ITEM_FIELDS, "additionalProperties": False,
              "description": "a vector, or a text for the model to encode (or both)",
              "anyOf": [{"required": ["vector"]},
@@ -156,7 +162,7 @@ def _paths() -> dict[str, dict]:
                 _q("id", _TEXT, "a stored memory's id (ranks memories)"),
                 _K_PARAM,
                 _q("kind", {"type": "string", "maxLength": MAX_QUERY_TEXT}, "item kind; other "
-                   "than 'concept', the query searches the memory"),
+                   "than 'concept', the query searches the memory (blank: not given)"),
                 _q_json("filter", _FILTER, "a filter object as JSON text (searches the memory)"),
                 _q("project", {"type": "boolean"}, "add a 2D PCA projection of query + results"),
             ],
@@ -192,14 +198,18 @@ def _paths() -> dict[str, dict]:
             "summary": "add or upsert items",
             "requestBody": _body({"type": "object", "required": ["items"],
                                   "additionalProperties": False, "properties": {
-                                      "items": limited({"type": "array", "items": _NEW_ITEM,
-                                                        "minItems": 1}, "max_batch"),
+                                      "items": limited({
+                                          "type": "array", "items": _NEW_ITEM, "minItems": 1,
+                                          "x-unique-by": "id",
+                                          "description": "an id appears at most once"},
+                                          "max_batch"),
                                       "upsert": {"type": "boolean", "default": True}}}),
             "responses": _ok("ids written", {"type": "object", "properties": {
                 "ids": {"type": "array", "items": {"type": "string"}},
                 "count": {"type": "integer"}}})}},
         "/memories/{item_id}": {
-            "parameters": [{"name": "item_id", "in": "path", "required": True, "schema": _ID}],
+            "parameters": [{"name": "item_id", "in": "path", "required": True,
+                            "schema": _PATH_ID}],
             "get": {"summary": "read one item", "responses": _ok("the item", _ITEM)},
             "delete": {"summary": "remove one item",
                        "responses": _ok("deleted", {"type": "object"})}},
