@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from service_wire import as_vectors, call
 
 FORMATS = ["json", "msgpack"]
@@ -201,12 +202,15 @@ def test_metrics_counts_requests_per_route_and_reports_the_model(url):
     call(url, "GET", "/similar", params={"concept": "dog"})
     resp, text = call(url, "GET", "/metrics")
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/plain")
-    assert 'world2vec_requests_total{method="GET",route="/similar",status="200"}' in text
-    assert 'world2vec_request_duration_seconds_bucket{method="GET",route="/similar",le="+Inf"}' \
-        in text
-    assert 'world2vec_model_info{model="fixture-features",dim="32"} 1' in text
-    assert "world2vec_model_dim 32" in text
-    assert "\nworld2vec_items " in text
+    got = {(s.name, tuple(sorted(s.labels.items()))): s.value
+           for family in text_string_to_metric_families(text) for s in family.samples}
+    route = (("method", "GET"), ("route", "/similar"))
+    assert got[("world2vec_requests_total", (*route, ("status", "200")))] >= 1
+    assert got[("world2vec_request_duration_seconds_bucket", (("le", "+Inf"), *route))] >= 1
+    assert got[("world2vec_model_info", (("dim", "32"), ("model", "fixture-features")))] == 1
+    assert got[("world2vec_model_dim", ())] == 32
+    assert got[("world2vec_items", ())] == got[("world2vec_collection_items",
+                                                (("collection", "default"),))]
 
 
 def test_model_events_give_the_training_curves(url):

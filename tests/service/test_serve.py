@@ -34,6 +34,10 @@ def run_serve(*args: str, env: dict | None = None) -> subprocess.CompletedProces
     ((), {"WORLD2VEC_MAX_BODY_MB": "-1"}, "max body size"),
     ((), {"WORLD2VEC_ACCESS_LOG": "perhaps"}, "WORLD2VEC_ACCESS_LOG must be true or false"),
     (("--model", "/no/such/model"), {}, "not a model directory"),
+    ((), {"WORLD2VEC_API_KEY_FILE": "/no/such/key"}, "WORLD2VEC_API_KEY_FILE: cannot read"),
+    ((), {"WORLD2VEC_API_KEY_FILE": "/dev/null"}, "WORLD2VEC_API_KEY_FILE: /dev/null is empty"),
+    ((), {"WORLD2VEC_API_KEY": "k", "WORLD2VEC_API_KEY_FILE": "/dev/null"}, "not both"),
+    ((), {"WORLD2VEC_CORS_ORIGINS": "example.com"}, "WORLD2VEC_CORS_ORIGINS"),
 ])
 def test_bad_configuration_is_one_line_and_exit_2(args, env, message):
     result = run_serve(*args, env=env)

@@ -34,3 +34,58 @@ def test_bad_config_values_raise_config_error(env):
 def test_the_service_knows_the_memory_index_kinds():
     assert SERVICE_INDEX_KINDS == INDEX_KINDS
 
+
+
+def test_the_key_can_come_from_a_file_without_its_trailing_newline(tmp_path):
+    key_file = tmp_path / "api_key"
+    key_file.write_text("s3cret-from-file\n")
+    read_file = tmp_path / "read_key"
+    read_file.write_text("  reader\r\n")
+    config = ServiceConfig.from_sources({}, {"WORLD2VEC_API_KEY_FILE": str(key_file),
+                                             "WORLD2VEC_READ_KEY_FILE": str(read_file)})
+    assert config.api_key == "s3cret-from-file" and config.read_key == "reader"
+    # Built in Python, the file is read too: a key file never leaves the server keyless.
+    assert ServiceConfig(api_key_file=str(key_file)).validate().api_key == "s3cret-from-file"
+    assert {"WORLD2VEC_API_KEY_FILE", "WORLD2VEC_READ_KEY", "WORLD2VEC_CORS_ORIGINS"} \
+        <= set(env_names())
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "cannot read"), ("", "is empty"), ("\n  \n", "is empty"),
+    (b"\xff\xfe", "not UTF-8"), ("x" * 5000, "larger than"),
+])
+def test_an_unusable_key_file_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "key"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError, match=message) as err:
+        ServiceConfig.from_sources({}, {"WORLD2VEC_API_KEY_FILE": str(path)})
+    assert "WORLD2VEC_API_KEY_FILE" in str(err.value) and str(path) in str(err.value)
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"WORLD2VEC_API_KEY": "a", "WORLD2VEC_API_KEY_FILE": "FILE"}, "not both"),
+    ({"WORLD2VEC_API_KEY": "a", "WORLD2VEC_READ_KEY": "b", "WORLD2VEC_READ_KEY_FILE": "FILE"},
+     "not both"),
+    ({"WORLD2VEC_READ_KEY": "b"}, "needs WORLD2VEC_API_KEY"),
+    ({"WORLD2VEC_API_KEY": "same", "WORLD2VEC_READ_KEY": "same"}, "must differ"),
+    ({"WORLD2VEC_CORS_ORIGINS": "https://ok.example, example.com"}, "'example.com' is not"),
+    ({"WORLD2VEC_CORS_ORIGINS": "https://ok.example/path"}, "is not an origin"),
+    ({"WORLD2VEC_CORS_ORIGINS": "null"}, "is not an origin"),
+])
+def test_conflicting_or_bad_access_settings_are_refused(tmp_path, env, message):
+    key_file = tmp_path / "key"
+    key_file.write_text("from-file\n")
+    env = {name: str(key_file) if value == "FILE" else value for name, value in env.items()}
+    with pytest.raises(ConfigError, match=message):
+        ServiceConfig.from_sources({}, env)
+
+
+def test_cors_origins_are_read_as_browsers_spell_them():
+    config = ServiceConfig.from_sources({}, {
+        "WORLD2VEC_CORS_ORIGINS": " https://App.Example.com/ ,http://localhost:3000,,"})
+    assert config.cors_origins == ("https://app.example.com", "http://localhost:3000")
+    assert ServiceConfig.from_sources({}, {}).cors_origins == ()
+    assert ServiceConfig.from_sources({}, {"WORLD2VEC_CORS_ORIGINS": "*"}).cors_origins == ("*",)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -55,8 +56,9 @@ def browser():
 
 
 def _results(driver, list_id: str = "results"):
-    return [li.get_attribute("data-id")
-            for li in driver.find_elements(By.CSS_SELECTOR, f"#{list_id} li.result")]
+    """The ids listed, read in one script (the list may be redrawn between two reads)."""
+    return driver.execute_script(
+        f"return [...document.querySelectorAll('#{list_id} li.result')].map(li => li.dataset.id);")
 
 
 def test_concept_query_shows_neighbours_plot_and_curves(browser, url):
@@ -92,6 +94,47 @@ def test_expression_query_and_unknown_term_message(browser, url):
     wait.until(lambda d: error.is_displayed() and "mann" in error.text)
     suggestion = browser.find_element(By.CSS_SELECTOR, "#error a.suggestion")
     assert suggestion.text == "man"
+
+
+def test_a_deep_link_runs_its_query_and_the_address_follows_the_box(browser, url):
+    browser.get(url + "/?q=cat")
+    wait = WebDriverWait(browser, 20)
+    wait.until(lambda d: len(_results(d)) == 10)
+    assert _results(browser)[0] in ("tiger", "kitten", "lion")
+    box = browser.find_element(By.ID, "query")
+    assert box.get_attribute("value") == "cat"
+    box.clear()
+    box.send_keys("king - man + woman")
+    wait.until(lambda d: parse_qs(urlparse(d.current_url).query).get("q") == ["king - man + woman"])
+    box.send_keys(Keys.ENTER)
+    wait.until(lambda d: _results(d) and _results(d)[0] == "queen")
+    Select(browser.find_element(By.ID, "mode")).select_by_value("expr")
+    wait.until(lambda d: parse_qs(urlparse(d.current_url).query).get("mode") == ["expr"])
+    # The address reproduces the search: opened again, it shows the same answer.
+    browser.get(browser.current_url)
+    wait.until(lambda d: _results(d) and _results(d)[0] == "queen")
+    assert browser.find_element(By.ID, "mode").get_attribute("value") == "expr"
+
+
+@pytest.fixture(scope="module")
+def read_key_url(model_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("read-key-page")
+    srv = start_server(model_dir, str(root / "data"), str(root / "log"),
+                       env_extra={"WORLD2VEC_READ_KEY": "page-reader"})
+    yield srv.url
+    stop_server(srv)
+
+
+def test_with_a_read_key_the_page_asks_for_it_once(browser, read_key_url):
+    browser.get(read_key_url + "/?q=dog")
+    wait = WebDriverWait(browser, 20)
+    form = browser.find_element(By.ID, "key-form")
+    wait.until(lambda d: form.is_displayed())
+    assert not _results(browser)
+    browser.find_element(By.ID, "key").send_keys("page-reader", Keys.ENTER)
+    wait.until(lambda d: len(_results(d)) == 10)
+    assert not form.is_displayed() and "page-reader" not in browser.current_url
+    wait.until(lambda d: "fixture-features" in d.find_element(By.ID, "model-info").text)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,10 @@
 
 ``create_app(config)`` loads the model, opens the memory's collections (taking each
 one's directory lock and replaying its write-ahead log) and the user's relations, and
-wires the blueprints, the error handlers, the write guard and the metrics. One app
-instance lives in one process and is shared by that process's request threads - see
-docs/SERVICE.md for why the service runs exactly one worker process.
+wires the blueprints, the error handlers, the keys (auth.py), the browser origins
+(cors.py) and the metrics. One app instance lives in one process and is shared by that
+process's request threads - see docs/SERVICE.md for why the service runs exactly one
+worker process.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ from flask import Flask, g, request
 
 from world2vec.embeddings import load_model
 from world2vec.memory.collections import Collections
-from world2vec.service import routes_concepts, routes_memories, routes_relations, routes_system
 from world2vec.service.auth import make_guard
 from world2vec.service.collections import data as routes_data
 from world2vec.service.collections import routes as routes_collections
 from world2vec.service.collections import snapshots as routes_snapshots
 from world2vec.service.config import ServiceConfig
+from world2vec.service.cors import CorsPolicy
 from world2vec.service.errors import register_error_handlers
+from world2vec.service.routes import concepts as routes_concepts
+from world2vec.service.routes import memories as routes_memories
+from world2vec.service.routes import relations as routes_relations
+from world2vec.service.routes import system as routes_system
 from world2vec.service.state import ServiceState
 
 log = logging.getLogger("world2vec.service")
@@ -56,15 +61,22 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     routes_collections.register(app)      # last: it gives the memory routes their scoped twins
     register_error_handlers(app)
 
-    guard = make_guard(config.api_key)
+    state.metrics.watch(state)
+    guard = make_guard(config.api_key, config.read_key)
+    cors = CorsPolicy(config.cors_origins)
 
     @app.before_request
-    def _start() -> None:
+    def _start():
         g.w2v_started = time.perf_counter()
+        preflight = cors.preflight(request)  # before the keys: a preflight carries none
+        if preflight is not None:
+            return preflight
         guard(request)
+        return None
 
     @app.after_request
     def _finish(response):
+        cors.decorate(request, response)
         started = g.get("w2v_started")
         if started is not None:
             rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"

@@ -10,6 +10,7 @@ message naming the setting, never a traceback.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -38,7 +39,11 @@ class ServiceConfig:
     data: str = "world2vec-data"
     model: str | None = None          # None: the bundled default model
     threads: int = field(default_factory=default_threads)  # request threads, one process
-    api_key: str | None = None
+    api_key: str | None = None        # the write key (also accepted wherever a read key is)
+    api_key_file: str | None = None   # a file holding the write key (container secrets)
+    read_key: str | None = None       # when set, reading routes need a key too
+    read_key_file: str | None = None
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API
     max_body_mb: float = 32.0
     max_batch: int = 10_000
     max_k: int = 1000
@@ -53,7 +58,18 @@ class ServiceConfig:
         return int(self.max_body_mb * MIB)
 
     def validate(self) -> ServiceConfig:
-        """Check ranges; return self so it chains."""
+        """Check ranges and read the key files; return the checked config so it chains.
+
+        The key files are read here (not only when the environment is read) so that a
+        config built in Python with ``api_key_file=...`` is never silently keyless.
+        """
+        config = self._with_key_files()
+        config._check_ranges()
+        config._check_keys()
+        origins = normalize_origins(config.cors_origins)
+        return config if origins == config.cors_origins else replace(config, cors_origins=origins)
+
+    def _check_ranges(self) -> None:
         if not self.host:
             raise ConfigError("host must not be empty")
         if not 0 <= self.port <= 65535:
@@ -77,7 +93,23 @@ class ServiceConfig:
             raise ConfigError("data directory must not be empty")
         if self.index not in INDEX_KINDS:
             raise ConfigError(f"index must be one of {', '.join(INDEX_KINDS)}, got {self.index!r}")
-        return self
+
+    def _with_key_files(self) -> ServiceConfig:
+        # A key already there was read from its file by an earlier validate() (from_sources
+        # refuses a key and a key file both set): a restarted worker keeps the key it had.
+        changes = {key_field: read_secret(getattr(self, file_field),
+                                          _env_names_of(file_field)[0])
+                   for key_field, file_field in _KEY_FILES.items()
+                   if getattr(self, file_field) and getattr(self, key_field) is None}
+        return replace(self, **changes) if changes else self
+
+    def _check_keys(self) -> None:
+        if self.read_key is not None and self.api_key is None:
+            raise ConfigError("WORLD2VEC_READ_KEY needs WORLD2VEC_API_KEY too: otherwise reading "
+                              "would need a key while writing would not")
+        if self.read_key is not None and self.read_key == self.api_key:
+            raise ConfigError("WORLD2VEC_READ_KEY must differ from WORLD2VEC_API_KEY (a read "
+                              "key must not be able to write)")
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, Any] | None = None,
@@ -93,8 +125,12 @@ class ServiceConfig:
         for name, value in (flags or {}).items():
             if value is not None and name in _FIELD_NAMES:
                 values[name] = value
-        if values.get("api_key") == "":
-            values["api_key"] = None
+        for key_field, file_field in _KEY_FILES.items():
+            if values.get(key_field) == "":
+                values[key_field] = None
+            if values.get(key_field) is not None and values.get(file_field):
+                raise ConfigError(f"set {_env_names_of(key_field)[0]} or "
+                                  f"{_env_names_of(file_field)[0]}, not both")
         return replace(cls(), **values).validate()
 
 
@@ -103,6 +139,10 @@ _FIELD_NAMES = {f.name for f in fields(ServiceConfig)}
 _INTS = {"port", "threads", "max_batch", "max_k", "max_hops", "timeout"}
 _FLOATS = {"max_body_mb"}
 _BOOLS = {"access_log"}
+_KEY_FILES = {"api_key": "api_key_file", "read_key": "read_key_file"}
+MAX_SECRET_BYTES = 4096
+# An origin as browsers send it: scheme://host[:port], no path, no trailing slash.
+_ORIGIN_RE = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#\s@]+$")
 # Older names still read, after the current one: ``threads`` was ``workers`` (it
 # always counted request threads of the one process, never processes).
 _LEGACY_ENV = {"threads": ["WORLD2VEC_WORKERS"]}
@@ -132,7 +172,46 @@ def _parse(name: str, raw: str, source: str) -> Any:
         raise ConfigError(f"{source} must be true or false, got {raw!r}")
     if name == "log_level":
         return raw.lower()
+    if name == "cors_origins":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
+
+
+def read_secret(path: str, source: str) -> str:
+    """A key from a file (Docker/Kubernetes secrets): surrounding whitespace, such as the
+    trailing newline that ``echo`` and editors add, is not part of the key."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SECRET_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SECRET_BYTES:
+        raise ConfigError(f"{source}: {path} is larger than {MAX_SECRET_BYTES} bytes; a key "
+                          f"file holds just the key")
+    try:
+        secret = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: {path} is not UTF-8 text") from None
+    if not secret:
+        raise ConfigError(f"{source}: {path} is empty")
+    return secret
+
+
+def normalize_origins(origins: Any) -> tuple[str, ...]:
+    """Browser origins as the ``Origin`` header spells them (lower case, no trailing
+    slash), or ``*`` for any; anything else is a ConfigError naming it."""
+    if isinstance(origins, str):
+        origins = [part for part in origins.split(",")]
+    out = []
+    for origin in origins:
+        text = str(origin).strip().rstrip("/").lower()
+        if not text:
+            continue
+        if text != "*" and not _ORIGIN_RE.match(text):
+            raise ConfigError(f"WORLD2VEC_CORS_ORIGINS: {str(origin).strip()!r} is not an origin "
+                              f"such as https://app.example.com or http://localhost:3000 (or *)")
+        out.append(text)
+    return tuple(dict.fromkeys(out))
 
 
 def env_names() -> list[str]:

@@ -1,6 +1,6 @@
 """What every blueprint shares: the process state, the reply, the shapes of result rows.
 
-Why one module: the blueprints (routes_concepts, routes_memories, routes_system) each
+Why one module: the blueprints (routes/concepts.py, memories.py, relations.py, system.py) each
 import from here and never from one another, so a route module can change, move or
 go without the others noticing, and a rule such as "a stored item on the wire looks
 like this" is written once.

@@ -1,36 +1,78 @@
 """The OpenAPI 3 description of the service, served at /openapi.json.
 
-Why written by hand and checked by a test: the document is the contract clients
-and fuzzers are generated from, so it should say what each parameter *means*; a
-test compares its paths and methods with the routes Flask actually registered, so
-it cannot drift silently. The tests also drive a fuzzer from these schemas.
+Why written by hand and checked by tests: the document is the contract clients and
+fuzzers are generated from, so it should say what each parameter *means* and every
+constraint the server enforces (a request the document allows is one the server
+accepts, but for data: an unknown concept or id, a text with no known word, an
+expression's grammar). Two things come from the running server, not from here:
+the limits that are settings (``k`` up to ``WORLD2VEC_MAX_K``, ``hops``, batch
+sizes, the vectors' dimension; a schema names its setting with ``x-world2vec-limit``)
+and each operation's access (open, read or write, by auth.py's table) with the key it
+needs under this server's configuration. A test compares the paths and methods with
+the routes Flask registered, and a fuzzer checks the schemas against the server.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from flask import Flask
-
-from world2vec import __version__
 from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD
-from world2vec.service.collections.openapi import add_collection_paths
+from world2vec.embeddings.expressions import MAX_EXPR_LENGTH
+from world2vec.memory.items import MAX_ID_LENGTH, MAX_TAG_LENGTH
+from world2vec.service.params import MAX_QUERY_TEXT
 
-_VECTOR = {"type": "array", "items": {"type": "number"},
-           "description": "float values; in msgpack, a bin of little-endian float32"}
-_K = {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}
+LIMIT_KEY = "x-world2vec-limit"
+# A limit's name in the schemas below -> what the document says it is.
+LIMIT_SOURCES = {"max_k": "WORLD2VEC_MAX_K", "max_hops": "WORLD2VEC_MAX_HOPS",
+                  "max_batch": "WORLD2VEC_MAX_BATCH", "dim": "the served model's dim"}
+MAX_FILTER_CONCEPTS = 1000  # allow/block concepts in one /filter request (routes_memories)
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+def limited(schema: dict, limit: str) -> dict:
+    """``schema`` whose maximum (a number) or maxItems (a list; minItems too for ``dim``)
+    is the running server's ``limit``, filled in by :func:`openapi_document`."""
+    return {**schema, LIMIT_KEY: limit}
+
+
+_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_TEXT, "pattern": r"\S",
+         "description": "not empty or only whitespace"}
+_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LENGTH}
+_ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}
+_VECTOR = limited({
+    "type": "array", "items": {"type": "number", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX},
+    "contains": {"anyOf": [{"minimum": 1e-30}, {"maximum": -1e-30}]},
+    "description": "the model's dim float32 values, not all zero; in msgpack also a bin of "
+                   "little-endian float32"}, "dim")
+_K = limited({"type": "integer", "minimum": 1, "default": 10}, "max_k")
+_SCALAR = {"type": ["string", "number", "boolean", "null"]}
+_BOUND = {"type": "number"}
+_CONDITION = {"oneOf": [
+    {**_SCALAR, "description": "equal to this value (or, for a list, containing it)"},
+    {"type": "object", "required": ["eq"], "properties": {"eq": _SCALAR},
+     "additionalProperties": False},
+    {"type": "object", "required": ["ne"], "properties": {"ne": _SCALAR},
+     "additionalProperties": False},
+    {"type": "object", "required": ["in"], "additionalProperties": False,
+     "properties": {"in": {"type": "array", "items": _SCALAR, "minItems": 1}}},
+    {"type": "object", "minProperties": 1, "additionalProperties": False,
+     "properties": {"gt": _BOUND, "gte": _BOUND, "lt": _BOUND, "lte": _BOUND},
+     "not": {"anyOf": [{"required": ["gt", "gte"]}, {"required": ["lt", "lte"]}]},
+     "description": "a range: at most one lower (gt, gte) and one upper (lt, lte) bound"}]}
+_NAMES = {"type": "array", "items": _NAME}
+_FILTER_CLAUSES = {
+    "kind": {"anyOf": [_NAME, {**_NAMES, "minItems": 1}, {"type": "null"}]},
+    "tags": {"type": ["object", "null"], "additionalProperties": False,
+             "properties": {"all": _NAMES, "any": _NAMES, "none": _NAMES}},
+    "payload": {"type": ["object", "null"], "additionalProperties": _CONDITION},
+}
+_FILTER_LEAF = {"type": "object", "additionalProperties": False, "properties": _FILTER_CLAUSES}
 _FILTER = {
-    "type": "object",
-    "description": 'kind, tags {all, any, none}, payload {field: value | {gte, gt, lte, lt}}',
-    "properties": {
-        "kind": {"type": "string"},
-        "tags": {"type": "object", "properties": {
-            "all": {"type": "array", "items": {"type": "string"}},
-            "any": {"type": "array", "items": {"type": "string"}},
-            "none": {"type": "array", "items": {"type": "string"}}}},
-        "payload": {"type": "object"},
-    },
+    "type": "object", "additionalProperties": False,
+    "description": "kind, tags {all, any, none}, payload {field: value | {eq | ne | in | "
+                   "gt/gte and lt/lte}}, or: [filter, ...], not: filter; every clause given "
+                   "must hold (or and not nest further than this document spells out)",
+    "properties": {**_FILTER_CLAUSES,
+                   "or": {"type": "array", "items": _FILTER_LEAF, "minItems": 1},
+                   "not": _FILTER_LEAF},
 }
 _OBJECT = {
     "type": "object",
@@ -50,13 +92,24 @@ _HIT = {"type": "object", "required": ["id", "score"], "properties": {
     "tags": {"type": "array", "items": {"type": "string"}},
     "answer": {"type": ["string", "null"]}, "created_at": {"type": "number"},
     "object": {**_OBJECT, "description": "the object the item was encoded from, if any"}}}
-_ITEM = {"type": "object", "properties": {
-    "id": {"type": "string"}, "text": {"type": "string"}, "vector": _VECTOR,
-    "object": {**_OBJECT, "description": "in place of text: encoded by the object encoder "
-                                         "and kept with the item"},
-    "kind": {"type": "string", "default": "fact"},
-    "tags": {"type": "array", "items": {"type": "string"}},
-    "payload": {"type": "object"}, "answer": {"type": "string"}}}
+_ITEM_FIELDS = {"id": _ID, "text": {"type": "string"}, "vector": _VECTOR,
+                "object": {**_OBJECT, "description": "in place of text: encoded by the object "
+                                                     "encoder and kept with the item"},
+                "kind": {**_NAME, "default": "fact"}, "tags": _NAMES,
+                "payload": {"type": "object"}, "answer": {"type": "string"},
+                "created_at": {"type": "number", "description": "unix seconds; default: now"}}
+_ITEM = {"type": "object", "properties": _ITEM_FIELDS}
+# Ids that cannot travel in a URL path: clients drop "." and ".." segments, a leading
+# "/" is a doubled slash (redirected), and the router's path segments hold no line break.
+_PATH_ID = {**_ID, "not": {"anyOf": [{"enum": [".", ".."]}, {"pattern": "^/"},
+                                     {"pattern": "\n"}]},
+            "description": "a stored memory's id, percent-encoded; an id that is '.' or '..', "
+                           "starts with '/' or holds a line break cannot be reached by a path"}
+_NEW_ITEM = {"type": "object", "properties": _ITEM_FIELDS, "additionalProperties": False,
+             "description": "a vector, a text for the model to encode (or both), or an object",
+             "anyOf": [{"required": ["vector"]},
+                       {"required": ["text"], "properties": {"text": {"pattern": r"\S"}}},
+                       {"required": ["object"], "not": {"required": ["vector"]}}]}
 _PROJECTION = {"type": "object", "properties": {
     "query": {"type": "array", "items": {"type": "number"}},
     "points": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
@@ -66,6 +119,12 @@ _PROJECTION = {"type": "object", "properties": {
 def _q(name: str, schema: dict, description: str, required: bool = False) -> dict:
     return {"name": name, "in": "query", "required": required, "description": description,
             "schema": schema}
+
+
+def _q_json(name: str, schema: dict, description: str) -> dict:
+    """A query parameter that carries a JSON value (OpenAPI's ``content`` form)."""
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "content": {"application/json": {"schema": schema}}}
 
 
 def _ok(description: str, schema: dict) -> dict:
@@ -79,15 +138,22 @@ def _body(schema: dict, required: bool = True) -> dict:
                                               "application/msgpack": {"schema": schema}}}
 
 
+def _one_of_fields(*names: str) -> list[dict]:
+    """JSON Schema for "exactly one of these fields" (the others absent)."""
+    return [{"required": [name]} for name in names]
+
+
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _ERRORS = {"4XX": {"description": "the caller's mistake (problem+json)",
                    "content": {"application/problem+json": {"schema": _PROBLEM_REF}}}}
 _RESULTS = {"type": "object", "properties": {"results": {"type": "array", "items": _HIT}}}
 
-_K_PARAM = _q("k", _K, "how many results (1..1000)")
+_K_PARAM = _q("k", _K, "how many results (at most WORLD2VEC_MAX_K)")
+_TEXTS = limited({"type": "array", "items": _TEXT, "minItems": 1}, "max_batch")
+_CONCEPTS = {"type": "array", "items": _TEXT, "maxItems": MAX_FILTER_CONCEPTS}
 
 
-def _paths() -> dict[str, dict]:
+def core_paths() -> dict[str, dict]:
     return {
         "/health": {"get": {"summary": "status, model name and dim, item count",
                             "responses": _ok("the service is up", {
@@ -99,18 +165,23 @@ def _paths() -> dict[str, dict]:
         "/similar": {"get": {
             "summary": "nearest concepts to a concept, text or object; nearest memories to a "
                        "stored item",
+            "description": "Give exactly one of concept, text, object and id. With kind (other "
+                           "than 'concept') or filter, a concept, text or object query searches "
+                           "the memory; kind and the filter's kind, when both are given, must "
+                           "be equal.",
+            "x-exactly-one-of": ["concept", "text", "object", "id"],
+            "x-equal-when-both": ["kind", "filter.kind"],
             "parameters": [
-                _q("concept", {"type": "string"}, "a concept (unseen words are synthesized "
-                   "from subwords and flagged)"),
-                _q("text", {"type": "string"}, "free text"),
-                _q("object", {"type": "string"}, "an object as JSON text: {\"features\": "
-                   "[...], \"relations\": [[relation, target], ...]}"),
-                _q("id", {"type": "string"}, "a stored memory's id (ranks memories)"),
+                _q("concept", _TEXT, "a concept (unseen words are synthesized from subwords "
+                   "and flagged)"),
+                _q("text", _TEXT, "free text"),
+                _q("object", _TEXT, "an object as JSON text: {\"features\": [...], "
+                   "\"relations\": [[relation, target], ...]}"),
+                _q("id", _TEXT, "a stored memory's id (ranks memories)"),
                 _K_PARAM,
-                _q("kind", {"type": "string"}, "item kind; other than 'concept', the query "
-                   "searches the memory"),
-                _q("filter", {"type": "string"}, "a filter object as JSON text (searches the "
-                   "memory)"),
+                _q("kind", {"type": "string", "maxLength": MAX_QUERY_TEXT}, "item kind; other "
+                   "than 'concept', the query searches the memory (blank: not given)"),
+                _q_json("filter", _FILTER, "a filter object as JSON text (searches the memory)"),
                 _q("project", {"type": "boolean"}, "add a 2D PCA projection of query + results"),
             ],
             "responses": _ok("results, best first", {**_RESULTS, "properties": {
@@ -118,63 +189,82 @@ def _paths() -> dict[str, dict]:
                 "projection": _PROJECTION}})}},
         "/compose": {"get": {
             "summary": "vector arithmetic on concepts, e.g. king - man + woman, 0.5*paris",
-            "parameters": [_q("expr", {"type": "string"}, "terms joined by + and -, optional "
-                              "numeric weights and parentheses; a term may be a relation "
-                              "applied to a concept, capital(france)", required=True), _K_PARAM,
+            "parameters": [_q("expr", {**_TEXT, "maxLength": MAX_EXPR_LENGTH,
+                                       "examples": ["king - man + woman", "0.5*paris + rome",
+                                                    "(king - man) + woman", "cat",
+                                                    "capital(france) - france + italy"]},
+                              "concepts joined by + and -, numeric weights (2*king, king/2) and "
+                              "parentheses; a term may be a relation applied to a concept, "
+                              "capital(france); a concept with an operator in it is quoted",
+                              required=True), _K_PARAM,
                            _q("project", {"type": "boolean"}, "add a 2D PCA projection")],
             "responses": _ok("results (inputs excluded)", _RESULTS)}},
         "/analogy": {"get": {
             "summary": "a : b :: c : ?",
-            "parameters": [_q("a", {"type": "string"}, "a", True),
-                           _q("b", {"type": "string"}, "b", True),
-                           _q("c", {"type": "string"}, "c", True),
+            "parameters": [_q("a", _TEXT, "a", True), _q("b", _TEXT, "b", True),
+                           _q("c", _TEXT, "c", True),
                            _q("method", {"type": "string", "enum": ["add", "mul"]},
                               "3CosAdd or 3CosMul"), _K_PARAM],
             "responses": _ok("results (inputs excluded)", _RESULTS)}},
         "/encode": {"post": {
             "summary": "concepts, texts or objects to vectors (give exactly one list)",
-            "requestBody": _body({"type": "object", "properties": {
-                "concepts": {"type": "array", "items": {"type": "string"}},
-                "texts": {"type": "array", "items": {"type": "string"}},
-                "objects": {"type": "array", "items": _OBJECT}}}),
+            "requestBody": _body({"type": "object", "additionalProperties": False,
+                                  "properties": {"concepts": _TEXTS, "texts": _TEXTS,
+                                                 "objects": limited({"type": "array",
+                                                                     "items": _OBJECT,
+                                                                     "minItems": 1},
+                                                                    "max_batch")},
+                                  "oneOf": _one_of_fields("concepts", "texts", "objects")}),
             "responses": _ok("unit vectors", {"type": "object", "properties": {
                 "vectors": {"type": "array", "items": _VECTOR}, "dim": {"type": "integer"},
                 "synthesized": {"type": "array", "items": {"type": "boolean"}}}})}},
         "/memories": {"post": {
-            "summary": "add or upsert items (needs the API key when one is set)",
-            "requestBody": _body({"type": "object", "required": ["items"], "properties": {
-                "items": {"type": "array", "items": _ITEM},
-                "upsert": {"type": "boolean", "default": True}}}),
-            "security": [{"bearer": []}],
+            "summary": "add or upsert items",
+            "requestBody": _body({"type": "object", "required": ["items"],
+                                  "additionalProperties": False, "properties": {
+                                      "items": limited({
+                                          "type": "array", "items": _NEW_ITEM, "minItems": 1,
+                                          "x-unique-by": "id",
+                                          "description": "an id appears at most once"},
+                                          "max_batch"),
+                                      "upsert": {"type": "boolean", "default": True}}}),
             "responses": _ok("ids written", {"type": "object", "properties": {
                 "ids": {"type": "array", "items": {"type": "string"}},
                 "count": {"type": "integer"}}})}},
         "/memories/{item_id}": {
             "parameters": [{"name": "item_id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
+                            "schema": _PATH_ID}],
             "get": {"summary": "read one item", "responses": _ok("the item", _ITEM)},
-            "delete": {"summary": "remove one item (needs the API key when one is set)",
-                       "security": [{"bearer": []}],
+            "delete": {"summary": "remove one item",
                        "responses": _ok("deleted", {"type": "object"})}},
         "/search": {"post": {
             "summary": "nearest stored memories inside a filter, by dense, lexical or hybrid "
                        "search",
-            "requestBody": _body({"type": "object", "properties": {
-                "text": {"type": "string"}, "vector": _VECTOR, "concept": {"type": "string"},
-                "k": _K, "filter": _FILTER,
-                "mode": {"type": "string", "enum": ["dense", "lexical", "hybrid"],
-                         "description": "dense: cosine of the vectors; lexical: BM25 over the "
-                                        "stored texts; hybrid: both, min-max scaled and mixed "
-                                        "(score 0..1). Default: hybrid for a text, dense for "
-                                        "a concept; a vector is dense only"}}}),
+            "requestBody": _body({"type": "object", "additionalProperties": False,
+                                  "oneOf": _one_of_fields("text", "vector", "concept"),
+                                  "properties": {
+                                      "text": _TEXT, "vector": _VECTOR, "concept": _TEXT,
+                                      "k": _K, "filter": _FILTER,
+                                      "mode": {"type": "string",
+                                               "enum": ["dense", "lexical", "hybrid"],
+                                               "description": "dense: cosine of the vectors; "
+                                               "lexical: BM25 over the stored texts; hybrid: "
+                                               "both, min-max scaled and mixed (score 0..1). "
+                                               "Default: hybrid for a text, dense for a concept; "
+                                               "a vector is dense only"}},
+                                  "not": {"required": ["vector", "mode"],
+                                          "properties": {"mode": {"enum": ["lexical",
+                                                                           "hybrid"]}}}}),
             "responses": _ok("results, best first", {**_RESULTS, "properties": {
                 **_RESULTS["properties"], "mode": {"type": "string"}}})}},
         "/qa": {"post": {
             "summary": "answer a question from the memory (multi-hop reader)",
-            "requestBody": _body({"type": "object", "required": ["question"], "properties": {
-                "question": {"type": "string"}, "k": {**_K, "default": 5},
-                "hops": {"type": "integer", "minimum": 1, "maximum": 10, "default": 2},
-                "filter": _FILTER}}),
+            "requestBody": _body({"type": "object", "required": ["question"],
+                                  "additionalProperties": False, "properties": {
+                                      "question": _TEXT, "k": {**_K, "default": 5},
+                                      "hops": limited({"type": "integer", "minimum": 1,
+                                                       "default": 2}, "max_hops"),
+                                      "filter": _FILTER}}),
             "responses": _ok("answers", {"type": "object", "properties": {"answers": {
                 "type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "string"}, "answer": {"type": ["string", "null"]},
@@ -182,19 +272,21 @@ def _paths() -> dict[str, dict]:
                     "support": {"type": "array", "items": {"type": "string"}}}}}}})}},
         "/filter": {"post": {
             "summary": "allow / block / neutral per text, with score and deciding concept",
-            "requestBody": _body({"type": "object", "required": ["items"], "properties": {
-                "items": {"type": "array", "items": {"type": "string"}},
-                "allow": {"type": "array", "items": {"type": "string"}},
-                "block": {"type": "array", "items": {"type": "string"}},
-                "threshold": {"type": "number", "minimum": -1, "maximum": 1,
-                              "default": DEFAULT_THRESHOLD}}}),
+            "requestBody": _body({
+                "type": "object", "required": ["items"], "additionalProperties": False,
+                "properties": {"items": _TEXTS, "allow": _CONCEPTS, "block": _CONCEPTS,
+                               "threshold": {"type": "number", "minimum": -1, "maximum": 1,
+                                             "default": DEFAULT_THRESHOLD}},
+                "description": "at least one concept in allow or block",
+                "anyOf": [{"required": ["allow"], "properties": {"allow": {"minItems": 1}}},
+                          {"required": ["block"], "properties": {"block": {"minItems": 1}}}]}),
             "responses": _ok("one decision per item", {"type": "object", "properties": {
                 "results": {"type": "array", "items": {"type": "object", "properties": {
                     "decision": {"type": "string", "enum": ["allow", "block", "neutral"]},
                     "score": {"type": "number"}, "concept": {"type": ["string", "null"]}}}}}})}},
-        "/metrics": {"get": {"summary": "Prometheus text format", "responses": {
-            "200": {"description": "metrics", "content": {"text/plain": {
-                "schema": {"type": "string"}}}}}}},
+        "/metrics": {"get": {"summary": "Prometheus text format (OpenMetrics when accepted)",
+                             "responses": {"200": {"description": "metrics", "content": {
+                                 "text/plain": {"schema": {"type": "string"}}}}, **_ERRORS}}},
         "/openapi.json": {"get": {"summary": "this document", "responses": {
             "200": {"description": "OpenAPI 3", "content": {"application/json": {
                 "schema": {"type": "object"}}}}}}},
@@ -224,7 +316,7 @@ _RELATION = {"type": "object", "required": ["name", "method", "pairs", "accuracy
 _RELATION_NAME = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]{0,63}$"}
 
 
-def _relation_paths() -> dict[str, dict]:
+def relation_paths() -> dict[str, dict]:
     """GET/POST /relations, DELETE /relations/{name}, GET /transform."""
     return {
         "/relations": {
@@ -270,28 +362,3 @@ def _relation_paths() -> dict[str, dict]:
                               required=True), _K_PARAM],
             "responses": _ok("results, best first", _RESULTS)}},
     }
-
-
-def openapi_document(app: Flask | None = None) -> dict[str, Any]:
-    """The whole document (``app`` is accepted so a future route can describe itself)."""
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "world2vec", "version": __version__,
-                 "description": "A self-hosted memory of thought vectors. JSON by default; "
-                                "msgpack with Content-Type/Accept application/msgpack. Every "
-                                "error is application/problem+json."},
-        "paths": add_collection_paths({**_paths(), **_relation_paths()}),
-        "components": {
-            "schemas": {"Problem": {"type": "object",
-                                    "required": ["type", "title", "status", "detail"],
-                                    "properties": {"type": {"type": "string"},
-                                                   "title": {"type": "string"},
-                                                   "status": {"type": "integer"},
-                                                   "detail": {"type": "string"}}}},
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
-
-
-def flask_rule_to_openapi(rule: str) -> str:
-    """``/memories/<path:item_id>`` -> ``/memories/{item_id}``."""
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)

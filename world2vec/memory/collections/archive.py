@@ -41,7 +41,9 @@ class _Chunks(io.RawIOBase):
     so a collection's vectors go into the tar without a second copy."""
 
     def __init__(self, *chunks: bytes | memoryview) -> None:
-        self._chunks = [memoryview(c).cast("B") for c in chunks]
+        # an empty array's view has a zero in its shape and cannot be cast: it adds no bytes
+        views = [memoryview(c) for c in chunks]
+        self._chunks = [v.cast("B") for v in views if v.nbytes]
 
     def readable(self) -> bool:
         return True

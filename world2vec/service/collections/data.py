@@ -2,7 +2,7 @@
 
 Unscoped they act on ``default``; collections/routes.py gives each its twin under
 ``/collections/<name>/`` (``state()`` then is that collection). Thin adapters like
-routes_memories.py: read the body strictly, call the store, shape the answer.
+routes/memories.py: read the body strictly, call the store, shape the answer.
 """
 
 from __future__ import annotations

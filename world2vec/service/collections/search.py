@@ -1,7 +1,7 @@
 """What POST /search takes beyond one query and ``k``: several ``queries`` at once, a
 ``score_threshold``, an ``offset`` and ``with_vectors``.
 
-Kept apart from routes_memories.py so the search route only names them: parsing the
+Kept apart from routes/memories.py so the search route only names them: parsing the
 options, the batch of queries and the shape of a hit with its vector live here.
 Scores are the collection's metric's (cosine, dot, or negative L2 distance), so a
 threshold means "at least this score" for every metric.

@@ -18,11 +18,40 @@ function urlFor(query, mode, k) {
   return "/similar?" + p;
 }
 
+// A server with WORLD2VEC_READ_KEY wants a key for reading: the page asks for it once
+// (a 401/403) and keeps it for this tab only (sessionStorage), never in the URL.
+const KEY_STORE = "world2vec-key";
+
 async function getJSON(url) {
-  const resp = await fetch(url, { headers: { Accept: "application/json" } });
+  const headers = { Accept: "application/json" };
+  const key = sessionStorage.getItem(KEY_STORE);
+  if (key) headers.Authorization = "Bearer " + key;
+  const resp = await fetch(url, { headers });
   const body = await resp.json().catch(() => ({ detail: resp.statusText }));
+  if (resp.status === 401 || resp.status === 403) $("key-form").hidden = false;
   if (!resp.ok) { const err = new Error(body.detail || resp.statusText); err.problem = body; throw err; }
   return body;
+}
+
+// The address follows the query box, so a search can be bookmarked and shared:
+// /?q=king+-+man+%2B+woman&mode=expr&k=20 (mode and k only when not the defaults).
+function syncAddress() {
+  const p = new URLSearchParams(location.search);
+  const fields = { q: $("query").value, mode: $("mode").value === "auto" ? "" : $("mode").value,
+                   k: $("k").value === "10" ? "" : $("k").value };
+  for (const [name, value] of Object.entries(fields)) {
+    if (value) p.set(name, value); else p.delete(name);
+  }
+  const search = p.toString();
+  history.replaceState(null, "", location.pathname + (search ? "?" + search : "") + location.hash);
+}
+
+function queryFromAddress() {
+  const p = new URLSearchParams(location.search);
+  if (p.has("mode") && [...$("mode").options].some((o) => o.value === p.get("mode"))) $("mode").value = p.get("mode");
+  if (/^\d+$/.test(p.get("k") || "")) $("k").value = p.get("k");
+  $("query").value = p.get("q") || "";
+  return $("query").value.trim();
 }
 
 // An error under a form; a suggested spelling, clicked, goes into `inputId` and reruns.
@@ -85,6 +114,7 @@ function drawProjection(proj, results, label) {
 
 async function run() {
   const query = $("query").value.trim();
+  syncAddress();
   $("error").hidden = true;
   if (!query) return;
   const mode = modeOf(query, $("mode").value);
@@ -190,10 +220,8 @@ function drawCurves(scalars) {
   $("curves-note").textContent = `From the model's event log: ${tags.join(", ")}.`;
 }
 
-async function init() {
-  $("query-form").addEventListener("submit", (e) => { e.preventDefault(); run(); });
-  $("relation-form").addEventListener("submit", (e) => { e.preventDefault(); runRelation(); });
-  $("relation").addEventListener("change", showRelation);
+async function load() {
+  if ($("query").value.trim()) run();
   try {
     const h = await getJSON("/health");
     $("model-info").textContent = `model ${h.model} · dim ${h.dim} · ${h.items} memories`;
@@ -201,6 +229,24 @@ async function init() {
   loadRelations();
   try { drawCurves((await getJSON("/model/events")).scalars); }
   catch (err) { $("curves-note").textContent = "No training curves: " + err.message; }
+}
+
+function init() {
+  $("query-form").addEventListener("submit", (e) => { e.preventDefault(); run(); });
+  $("relation-form").addEventListener("submit", (e) => { e.preventDefault(); runRelation(); });
+  $("relation").addEventListener("change", showRelation);
+  for (const id of ["query", "mode", "k"]) {
+    $(id).addEventListener("input", syncAddress);
+    $(id).addEventListener("change", syncAddress);
+  }
+  $("key-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(KEY_STORE, $("key").value.trim());
+    $("key").value = ""; $("key-form").hidden = true;
+    load();  // again, with the key
+  });
+  queryFromAddress();  // a deep link, /?q=cat, runs at once in load()
+  load();
 }
 
 init();
