@@ -336,7 +336,7 @@ def relation_paths() -> dict[str, dict]:
                                       "additionalProperties": False, "properties": {
                     "name": _RELATION_NAME,
                     "pairs": {"type": "array", "minItems": 3, "maxItems": 2000, "items": {
-                        "type": "array", "items": {"type": "string"}, "minItems": 2,
+                        "type": "array", "items": _TEXT, "minItems": 2,
                         "maxItems": 2, "description": "[source, target]"}},
                     "method": {"type": "string", "default": "auto",
                                "enum": ["auto", "offset", "procrustes", "linear"]},
@@ -347,7 +347,7 @@ def relation_paths() -> dict[str, dict]:
                     "application/msgpack": {"schema": _RELATION}}}, **_ERRORS}}},
         "/relations/{name}": {
             "parameters": [{"name": "name", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
+                            "schema": _RELATION_NAME}],
             "delete": {"summary": "forget a relation a user taught (a model's own: 409; needs "
                                   "the API key when one is set)",
                        "security": [{"bearer": []}],
@@ -356,9 +356,9 @@ def relation_paths() -> dict[str, dict]:
         "/transform": {"get": {
             "summary": "concepts nearest to a relation applied to a concept (the concept "
                        "excluded); 404 naming an unknown relation or concept",
-            "parameters": [_q("relation", {"type": "string"}, "a relation's name (GET "
+            "parameters": [_q("relation", _TEXT, "a relation's name (GET "
                               "/relations)", required=True),
-                           _q("concept", {"type": "string"}, "a concept the model learned",
+                           _q("concept", _TEXT, "a concept the model learned",
                               required=True), _K_PARAM],
             "responses": _ok("results, best first", _RESULTS)}},
     }

@@ -13,7 +13,7 @@ from world2vec.service.openapi_document import openapi_document
 
 bp = Blueprint("system", __name__)
 
-STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
+STATIC_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static")
 MAX_POINTS_PER_TAG = 2000
 
 
