@@ -16,8 +16,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_LAZY = ("load", "Memory", "Model", "Hit", "Hits", "Item", "Answer", "Health",
-         "World2vecError", "ClientError", "BadRequest", "NotFound", "Conflict")
+_LAZY = ("load", "Memory", "Collection", "Model", "Hit", "Hits", "Item", "Answer", "Health",
+         "Page", "Fetched", "CollectionInfo", "World2vecError", "ClientError", "BadRequest",
+         "NotFound", "Conflict", "ServerError", "InsufficientStorage")
 
 __all__ = ["__version__", *_LAZY]
 

@@ -17,5 +17,5 @@ def test_readme_in_python_example_runs_as_written(tmp_path, monkeypatch, capsys)
     monkeypatch.chdir(tmp_path)
     exec(compile(blocks[0], "README.md", "exec"), {})
     out = capsys.readouterr().out.splitlines()
-    assert out == ["['cat']", "['pets']", "no stored memory has id 'car'"]
-    assert (tmp_path / "notes-data").is_dir()
+    assert out == ["['cat']", "['pets']", "no stored memory has id 'car'", "['x']", "1 ['x', 'y']"]
+    assert (tmp_path / "notes-data" / "collections" / "own" / "manifest.json").is_file()

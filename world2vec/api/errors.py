@@ -12,7 +12,19 @@ exception a caller would guess (``NotFound`` is a ``LookupError``, ``BadRequest`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from world2vec.memory import (
+    CollectionExists,
+    CollectionInUse,
+    ItemExists,
+    StoreClosed,
+    UnknownCollection,
+    ValidationError,
+)
+from world2vec.memory import InsufficientStorage as DiskFull
 
 PROBLEM_TYPE_BASE = "https://world2vec.invalid/problems/"  # as the service's problem+json
 
@@ -29,7 +41,8 @@ class World2vecError(Exception):
         self.type = PROBLEM_TYPE_BASE + (slug or self.slug)
         #: The problem document the service would have answered.
         self.problem: dict[str, Any] = {"type": self.type, "title": self.title,
-                                        "status": self.status, "detail": detail, **extra}
+                                        "status": self.status, "detail": detail,
+                                        **{k: v for k, v in extra.items() if v is not None}}
         super().__init__(f"{self.status} {self.title}: {detail}")
 
 
@@ -44,12 +57,63 @@ class BadRequest(ClientError, ValueError):
 
 
 class NotFound(ClientError, LookupError):
-    """An unknown memory id or concept (the service's 404)."""
+    """An unknown memory id, concept or collection (the service's 404)."""
 
     status, title, slug = 404, "Not Found", "not-found"
 
 
 class Conflict(ClientError):
-    """Adding an id that exists with ``upsert=False`` (the service's 409)."""
+    """Adding an id that exists with ``upsert=False``, creating a collection that exists,
+    removing ``default`` (the service's 409)."""
 
     status, title, slug = 409, "Conflict", "conflict"
+
+
+class ServerError(World2vecError):
+    """The memory could not do what was asked, through no fault of the call."""
+
+    status, title, slug = 500, "Internal Server Error", "error"
+
+
+class InsufficientStorage(ServerError):
+    """The disk is full: nothing was written, and writing works again once space is freed
+    (the service's 507)."""
+
+    status, title, slug = 507, "Insufficient Storage", "insufficient-storage"
+
+
+@contextmanager
+def memory_errors(param: str | None = None, slug: str | None = None) -> Iterator[None]:
+    """Raise the memory layer's errors inside the block as the service answers them.
+
+    Why one place: every method calls the memory layer, whose errors know what went
+    wrong but not how the service words it; the service's error handlers
+    (``service/errors.py``) are the rule followed here, so a caller sees the same
+    exception, status, problem type and detail in process as over HTTP. ``param``
+    (and ``slug``) name what a ValidationError is about, where the call knows better
+    than the default (an item's position means ``items``, anything else ``filter``).
+    """
+    try:
+        yield
+    except ValidationError as exc:
+        field = getattr(exc, "field", None)
+        if exc.position is not None:
+            default_param, default_slug = "items", "invalid-item"
+        else:
+            default_param, default_slug = field or "filter", "bad-filter"
+        raise BadRequest(str(exc), slug=slug or default_slug, param=param or default_param,
+                         position=exc.position, id=exc.item_id) from None
+    except ItemExists as exc:
+        raise Conflict(str(exc), slug="item-exists", id=exc.item_id,
+                       position=exc.position) from None
+    except UnknownCollection as exc:
+        raise NotFound(str(exc), slug="unknown-collection", collection=exc.name) from None
+    except StoreClosed:
+        raise NotFound("the collection was removed while this call ran",
+                       slug="unknown-collection") from None
+    except CollectionExists as exc:
+        raise Conflict(str(exc), slug="collection-exists", collection=exc.name) from None
+    except CollectionInUse as exc:
+        raise Conflict(str(exc), slug="collection-in-use") from None
+    except DiskFull as exc:
+        raise InsufficientStorage(str(exc)) from exc

@@ -10,7 +10,7 @@ go to ``extra`` in both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,8 @@ import numpy as np
 
 @dataclass
 class Hit:
-    """One ranked result: a concept (its id is the word) or a stored memory."""
+    """One ranked result: a concept (its id is the word) or a stored memory (``vector``
+    when the search asked for ``with_vectors``)."""
 
     id: str
     score: float
@@ -29,6 +30,7 @@ class Hit:
     tags: list[str] = field(default_factory=list)
     answer: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    vector: np.ndarray | None = None
 
 
 class Hits(list):
@@ -60,6 +62,58 @@ class Item:
 
 
 @dataclass
+class Page:
+    """One page of a scroll: its items and the cursor of the next page (None at the end)."""
+
+    items: list[Item]
+    next_cursor: str | None = None
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def last(self) -> bool:
+        """True on the final page (there is no cursor to follow)."""
+        return self.next_cursor is None
+
+
+@dataclass
+class Fetched:
+    """What ``get_many`` found: the stored items, and the ids that match none."""
+
+    items: list[Item]
+    missing: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items}
+
+
+@dataclass
+class CollectionInfo:
+    """A collection: its name, vector dimension, metric and model (None: vectors brought by
+    the caller), item count; ``index`` and ``bytes`` when asked for one collection's stats."""
+
+    name: str
+    dim: int | None
+    metric: str
+    model: str | None
+    items: int
+    index: Any = None
+    bytes: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Answer:
     """One answer from ``qa``: the memory it came from, its text, score and support."""
 
@@ -83,3 +137,35 @@ class Health:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+OBJECT_KEY = "_object"  # where the service keeps an item's object; it shows it as ``object``
+
+
+def _payload_and_extra(payload: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The payload as the service shows it: an item stored with an ``object`` (by the
+    service) has it moved out of the payload, to ``extra["object"]`` as the client has it."""
+    payload = dict(payload)
+    extra = {"object": payload.pop(OBJECT_KEY)} if OBJECT_KEY in payload else {}
+    return payload, extra
+
+
+def item_result(stored: Any, with_vector: bool = True) -> Item:
+    """A stored item (``world2vec.memory.Item``) as ``get`` returns it."""
+    payload, extra = _payload_and_extra(stored.payload)
+    vector = stored.vector if with_vector else None
+    return Item(id=stored.id, kind=stored.kind, text=stored.text, tags=list(stored.tags),
+                payload=payload, answer=stored.answer, created_at=stored.created_at,
+                vector=None if vector is None else np.asarray(vector, dtype=np.float32),
+                extra=extra)
+
+
+def hit_result(hit: Any, with_vector: bool = False) -> Hit:
+    """A stored memory's search hit (``world2vec.memory.Hit``) as the client's ``Hit``."""
+    item = hit.item
+    payload, extra = _payload_and_extra(item.payload)
+    vector = item.vector if with_vector else None
+    return Hit(id=hit.id, score=float(hit.score), kind=item.kind, text=item.text,
+               payload=payload, tags=list(item.tags), answer=item.answer,
+               extra={"created_at": item.created_at, **extra},
+               vector=None if vector is None else np.asarray(vector, dtype=np.float32))
