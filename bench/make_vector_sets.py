@@ -12,7 +12,8 @@ descriptions), so the distilled model never saw them.
       which say little about the subject). Debtags are assigned by Debian
       maintainers independently of the wording, so the label is an independent
       relatedness judgement. One package per source package, so two splits of one
-      library (same first paragraph) never make an easy pair. Pairs are drawn in
+      library (same first paragraph) never make an easy pair, and at most two packages
+      per distinct tag set (else Perl modules, all tagged alike, would dominate). Pairs are drawn in
       three equal strata (random, >= 1 shared tag, >= 2 shared tags) to spread the
       labels; the score is Pearson's r between cosine and label.
   bench/data/reverse_dictionary_heldout.tsv   headword, definition: held-out WordNet
@@ -53,10 +54,12 @@ def flat(text: str, words: int = 150) -> str:
 def docsim_pairs(n: int = 450, seed: int = 5) -> list[tuple[float, str, str]]:
     rng = random.Random(seed)
     by_source = {}
-    for p in load_packages():
+    per_tagset: dict[frozenset, int] = {}
+    for p in sorted(load_packages(), key=lambda p: p.md5):
         tags = topical(p.tags)
         if (is_held_out_description(p.md5) and len(tags) >= 2 and len(p.long.split()) >= 25
-                and p.source not in by_source):
+                and p.source not in by_source and per_tagset.get(tags, 0) < 2):
+            per_tagset[tags] = per_tagset.get(tags, 0) + 1
             by_source[p.source] = (tags, p.long)
     docs = sorted(by_source.values(), key=lambda d: d[1])
     rng.shuffle(docs)

@@ -90,3 +90,17 @@ def test_principal_axes_keep_cosines_of_low_rank_data():
 def test_frequent_tokens_weigh_less():
     w = frequency_weights(np.array([1_000_000, 1000, 1]))
     assert w[0] < w[1] < w[2] <= 1.0
+
+
+def test_removing_the_common_direction_spreads_text_cosines():
+    rng = np.random.default_rng(5)
+    shared = rng.normal(size=8) * 3
+    student = StaticStudent(rng.normal(size=(50, 8)) + shared)
+    seqs = [list(rng.choice(50, 5)) for _ in range(300)]
+    before = student.encode_ids(seqs)
+    student.remove_common(seqs, k=1)
+    after = student.encode_ids(seqs)
+    off_diagonal = lambda x: (x @ x.T)[np.triu_indices(len(x), 1)]  # noqa: E731
+    assert off_diagonal(after).mean() < off_diagonal(before).mean() - 0.3
+    word = student.encode_ids([[7]])[0]                 # one token is still its own row
+    assert np.allclose(word, student.table[7] / np.linalg.norm(student.table[7]), atol=1e-6)

@@ -104,6 +104,22 @@ class StaticStudent:
                 out[row] = self.table[np.asarray(seq[:MAX_TOKENS])].mean(axis=0)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), _EPS)
 
+    def remove_common(self, sequences: Sequence[Sequence[int]], k: int = 1) -> np.ndarray:
+        """Project the top ``k`` principal directions of text vectors out of every row.
+
+        Why: averages of many token rows share a common direction (SIF's observation),
+        which compresses all text-text cosines toward one value. The projection is
+        linear, so applying it to the rows equals applying it to every text vector,
+        and a one-word text still lands exactly on its concept. Returns the removed
+        directions (k, dim).
+        """
+        if k <= 0:
+            return np.zeros((0, self.table.shape[1]), np.float32)
+        _, _, vt = np.linalg.svd(self.encode_ids(sequences), full_matrices=False)
+        directions = vt[:k].astype(np.float32)
+        self.table = self.table - (self.table @ directions.T) @ directions
+        return directions
+
     def fit(self, sequences: Sequence[Sequence[int]], targets: np.ndarray,
             pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),
             epochs: int = 3, batch_size: int = 256, lr: float = 5e-3,

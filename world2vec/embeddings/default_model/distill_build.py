@@ -43,7 +43,11 @@ from world2vec.embeddings.default_model.distill import (
     principal_axes,
     tokens_to_ids,
 )
-from world2vec.embeddings.default_model.distill_corpus import distill_texts, extra_vocabulary
+from world2vec.embeddings.default_model.distill_corpus import (
+    contrastive_pairs,
+    distill_texts,
+    extra_vocabulary,
+)
 from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT
 from world2vec.embeddings.default_model.joint_space import joint_word_vectors
 from world2vec.embeddings.default_model.refit import refit_relations
@@ -71,7 +75,7 @@ def log(message: str) -> None:
     print(f"[distill {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def cached_encode(encode, texts: list[str], path: str, chunk: int = 4096) -> np.ndarray:
+def cached_encode(encode, texts: list[str], path: str, chunk: int = 2048) -> np.ndarray:
     """``encode`` in chunks saved under ``path``.d/, so an interrupted build resumes."""
     if os.path.exists(path):
         return np.load(path)
@@ -127,8 +131,14 @@ def build(args: argparse.Namespace, teacher=None) -> dict:
     ids = tokens_to_ids([t.text for t in texts], tokenize, index)
     axes = principal_axes(np.vstack([token_vectors, text_vectors]), args.dim)
     student = StaticStudent.from_teacher(token_vectors, axes, frequency_weights(counts, args.sif_a))
-    report["student"] = student.fit(ids, text_vectors @ axes, epochs=args.epochs, lr=args.lr,
-                                    seed=args.seed, progress=True)
+    report["student"] = {"epochs": 0}
+    if args.epochs > 0:  # 0: keep the Model2Vec-style start (see docs/DEFAULT-MODEL.md)
+        pairs = contrastive_pairs(definitions, packages, tokenize, index, args.pairs, args.seed)
+        report["student"] = student.fit(ids, text_vectors @ axes, pairs=pairs,
+                                        epochs=args.epochs, lr=args.lr,
+                                        pair_weight=args.pair_weight, seed=args.seed,
+                                        progress=True)
+    report["common_directions"] = len(student.remove_common(ids, args.common))
     log(f"student trained: {report['student']}")
 
     wv = joint_word_vectors(base, words, counts, student.table, args.alpha, args.buckets)
@@ -162,16 +172,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--wordnet", default=DEFAULT_WORDNET_DIR)
     p.add_argument("--gcide", default=DEFAULT_GCIDE_DICT)
     p.add_argument("--apt-lists", default=APT_LISTS)
-    p.add_argument("--long", type=int, default=22000, help="package long descriptions")
-    p.add_argument("--short", type=int, default=18000, help="package synopses")
-    p.add_argument("--wordnet-texts", type=int, default=15000)
-    p.add_argument("--gcide-texts", type=int, default=10000)
+    p.add_argument("--long", type=int, default=12000, help="package long descriptions")
+    p.add_argument("--short", type=int, default=12000, help="package synopses")
+    p.add_argument("--wordnet-texts", type=int, default=10000)
+    p.add_argument("--gcide-texts", type=int, default=6000)
     p.add_argument("--extra-vocab", type=int, default=20000)
     p.add_argument("--dim", type=int, default=256, help="distilled part's dimension")
     p.add_argument("--alpha", type=float, default=0.8, help="weight of the distilled part")
     p.add_argument("--sif-a", type=float, default=1e-3)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=0,
+                   help="regression epochs on the teacher's texts (0: Model2Vec-style start only)")
     p.add_argument("--lr", type=float, default=5e-3)
+    p.add_argument("--pairs", type=int, default=0,
+                   help="contrastive pairs (headword/definition, synopsis/description); 0: none")
+    p.add_argument("--pair-weight", type=float, default=0.5)
+    p.add_argument("--common", type=int, default=1,
+                   help="common text directions projected out of the token rows")
     p.add_argument("--buckets", type=int, default=20000)
     p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--threads", type=int, default=1, help="teacher's torch threads")

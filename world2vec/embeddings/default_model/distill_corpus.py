@@ -38,11 +38,12 @@ def first_words(text: str, limit: int) -> str:
 
 def distill_texts(packages: Iterable[Package], definitions: Iterable[Definition],
                   n_long: int = 22000, n_short: int = 18000, n_wordnet: int = 15000,
-                  n_gcide: int = 10000, max_words: int = 96, seed: int = 1) -> list[DistillText]:
+                  n_gcide: int = 10000, max_words: int = 64, seed: int = 1) -> list[DistillText]:
     """A shuffled sample of training texts per source (held-out items left out).
 
     A package gives its long description's first paragraph or its synopsis (never
     both, so the two test nothing about each other); duplicate texts are dropped.
+    The result is shuffled, so any prefix (a partly encoded cache) mixes all sources.
     """
     rng = random.Random(seed)
     pkgs = sorted((p for p in packages if not is_held_out_description(p.md5)), key=lambda p: p.md5)
@@ -64,6 +65,7 @@ def distill_texts(packages: Iterable[Package], definitions: Iterable[Definition]
         if t.text and t.text not in seen:
             seen.add(t.text)
             unique.append(t)
+    rng.shuffle(unique)
     return unique
 
 
@@ -75,3 +77,29 @@ def extra_vocabulary(texts: Iterable[str], tokenize: Callable[[str], list[str]],
     ranked = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))
     return [(w, c) for w, c in ranked
             if c >= min_count and len(w) > 1 and not w.isdigit() and not known(w)][:limit]
+
+
+def contrastive_pairs(definitions: Iterable[Definition], packages: Iterable[Package],
+                      tokenize: Callable[[str], list[str]], index: dict[str, int],
+                      limit: int, seed: int = 1) -> list[tuple[list[int], list[int]]]:
+    """Up to ``limit`` (anchor ids, positive ids) pairs, half headword -> definition (the
+    headword dropped from its definition), half synopsis -> long description; held-out
+    items left out. In-batch negatives come from the other pairs of a batch."""
+    if limit <= 0:
+        return []
+    rng = random.Random(seed)
+
+    def ids(text: str, drop: str = "") -> list[int]:
+        return [index[t] for t in tokenize(text) if t in index and t != drop][:64]
+
+    heads = [([index[d.headword]], ids(d.text, d.headword)) for d in definitions
+             if d.headword in index and not is_held_out(d.headword)]
+    descs = [(ids(p.short), ids(p.long.split("\n")[0])) for p in packages
+             if not is_held_out_description(p.md5)]
+    out = []
+    for pool in (heads, descs):
+        pool = [(a, b) for a, b in pool if a and b]
+        rng.shuffle(pool)
+        out += pool[:limit // 2]
+    rng.shuffle(out)
+    return out
