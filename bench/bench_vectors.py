@@ -173,8 +173,8 @@ def print_table(results: dict[str, dict]) -> None:
         cells = []
         for n in names:
             v = results[n].get(k, "-")
-            cells.append(f"{v:.3f}" if isinstance(v, float) and v < 10 else
-                         f"{v:,.0f}" if isinstance(v, float) else str(v))
+            cells.append(f"{v:,.0f}" if isinstance(v, float) and k.startswith("texts/s") else
+                         f"{v:.3f}" if isinstance(v, float) else str(v))
         print(f"| {k:<{width}}| " + " | ".join(cells) + " |")
 
 

@@ -178,7 +178,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--gcide-texts", type=int, default=6000)
     p.add_argument("--extra-vocab", type=int, default=20000)
     p.add_argument("--dim", type=int, default=256, help="distilled part's dimension")
-    p.add_argument("--alpha", type=float, default=0.8, help="weight of the distilled part")
+    p.add_argument("--alpha", type=float, default=0.7, help="weight of the distilled part")
     p.add_argument("--sif-a", type=float, default=1e-3)
     p.add_argument("--epochs", type=int, default=0,
                    help="regression epochs on the teacher's texts (0: Model2Vec-style start only)")
@@ -188,7 +188,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pair-weight", type=float, default=0.5)
     p.add_argument("--common", type=int, default=1,
                    help="common text directions projected out of the token rows")
-    p.add_argument("--buckets", type=int, default=20000)
+    p.add_argument("--buckets", type=int, default=16000)
     p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--threads", type=int, default=1, help="teacher's torch threads")
     p.add_argument("--seed", type=int, default=1)
