@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from world2vec.embeddings.default_model.debian_packages import load_packages, split_description
 from world2vec.embeddings.default_model.distill_corpus import extra_vocabulary
 
@@ -61,3 +63,9 @@ def test_extra_vocabulary_adds_frequent_unknown_tokens_only():
     texts = ["json parser for json files 42"] * 9 + ["rare json"]
     extra = extra_vocabulary(texts, str.split, lambda w: w == "files", min_count=8)
     assert [w for w, _ in extra] == ["json", "for", "parser"]
+
+
+def test_missing_long_descriptions_name_the_apt_command(tmp_path):
+    (tmp_path / "x_main_binary-amd64_Packages").write_text(PACKAGES)
+    with pytest.raises(FileNotFoundError, match="Acquire::Languages=en"):
+        load_packages(str(tmp_path))

@@ -104,3 +104,22 @@ def test_removing_the_common_direction_spreads_text_cosines():
     assert off_diagonal(after).mean() < off_diagonal(before).mean() - 0.3
     word = student.encode_ids([[7]])[0]                 # one token is still its own row
     assert np.allclose(word, student.table[7] / np.linalg.norm(student.table[7]), atol=1e-6)
+
+
+def test_teacher_cache_resumes_and_refuses_other_texts(tmp_path):
+    import pytest
+
+    from world2vec.embeddings.default_model.distill_build import cached_encode
+
+    calls = []
+
+    def encode(texts):
+        calls.append(len(texts))
+        return np.ones((len(texts), 3))
+
+    path = str(tmp_path / "texts.npy")
+    assert cached_encode(encode, ["a", "b", "c"], path, chunk=2).shape == (3, 3)
+    assert cached_encode(encode, ["a", "b", "c"], path, chunk=2).shape == (3, 3)
+    assert calls == [2, 1]                              # the second call read the cache
+    with pytest.raises(SystemExit, match="other texts"):
+        cached_encode(encode, ["a", "b", "d"], path, chunk=2)

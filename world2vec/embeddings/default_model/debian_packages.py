@@ -97,7 +97,11 @@ def load_packages(lists_dir: str = APT_LISTS) -> list[Package]:
             source = st.get("Source", name).split(" ")[0]
             meta[name] = (st.get("Section", ""), source, tags)
     by_md5: dict[str, Package] = {}
-    for path in sorted(glob.glob(os.path.join(lists_dir, "*_i18n_Translation-en*"))):
+    translations = sorted(glob.glob(os.path.join(lists_dir, "*_i18n_Translation-en*")))
+    if not translations:
+        raise FileNotFoundError(f"no Translation-en index in {lists_dir}: run "
+                                "apt-get update -o Acquire::Languages=en")
+    for path in translations:
         for st in iter_stanzas(_read_list_file(path)):
             name, md5 = st.get("Package", ""), st.get("Description-md5", "")
             short, long = split_description(st.get("Description-en", ""))

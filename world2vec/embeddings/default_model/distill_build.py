@@ -22,6 +22,7 @@ The teacher (torch) is needed only here; the saved model serves with numpy alone
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -76,7 +77,20 @@ def log(message: str) -> None:
 
 
 def cached_encode(encode, texts: list[str], path: str, chunk: int = 2048) -> np.ndarray:
-    """``encode`` in chunks saved under ``path``.d/, so an interrupted build resumes."""
+    """``encode`` in chunks saved under ``path``.d/, so an interrupted build resumes.
+
+    A digest of the texts is kept beside the cache; other texts (changed apt indexes,
+    other settings) make the cache an error instead of silently wrong vectors.
+    """
+    digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+    stamp = path + ".sha256"
+    if os.path.exists(stamp):
+        with open(stamp, encoding="utf-8") as f:
+            if f.read().strip() != digest:
+                raise SystemExit(f"{path} caches other texts; remove it or use another --work")
+    else:
+        with open(stamp, "w", encoding="utf-8") as f:
+            f.write(digest + "\n")
     if os.path.exists(path):
         return np.load(path)
     folder = path + ".d"
