@@ -36,17 +36,10 @@ from world2vec.embeddings.default_model.definitions import gcide_definitions, is
 from world2vec.embeddings.default_model.dictionary_corpus import CorpusWriter, write_gcide, write_wordnet
 from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT
 from world2vec.embeddings.default_model.knowledge_graph import wordnet_triples, write_triples
-from world2vec.embeddings.default_model.relation_pairs import (
-    adverb_pairs,
-    antonym_pairs,
-    capital_pairs,
-    plural_pairs,
-)
+from world2vec.embeddings.default_model.refit import refit_relations
 from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, Synset, load_wordnet
 from world2vec.embeddings.model import Model
 from world2vec.embeddings.objects import ObjectEncoder
-from world2vec.embeddings.relation_fitting import leave_one_out_accuracy
-from world2vec.embeddings.relations import RelationTransform
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder, rank_headwords
 from world2vec.embeddings.sentences.sif import SIFEncoder
 from world2vec.embeddings.staging import replace_directory
@@ -121,14 +114,6 @@ def synset_objects(synsets: dict[tuple[str, int], Synset], known, limit: int,
     return objects
 
 
-def split_pairs(pairs: list[tuple[str, str]], seed: int,
-                test_share: float = 0.2) -> tuple[list, list]:
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(pairs))
-    cut = int(round(len(pairs) * (1 - test_share)))
-    return [pairs[i] for i in order[:cut]], [pairs[i] for i in order[cut:]]
-
-
 def build(args: argparse.Namespace) -> dict:
     target = os.path.abspath(args.out)
     # Refused before the long build, not after it.
@@ -197,30 +182,7 @@ def build(args: argparse.Namespace) -> dict:
     report["objects"] = obj.fit(objects, epochs=2, seed=args.seed, progress=True)
 
     # -- relations -----------------------------------------------------------------------
-    relations: dict[str, RelationTransform] = {}
-    report["relations"] = {}
-    known = lambda w: w in wv  # noqa: E731
-    for name, found in (("capital", capital_pairs(synsets)),
-                        ("plural", plural_pairs(synsets, known, args.wordnet)),
-                        ("antonym", antonym_pairs(synsets)),
-                        ("adverb", adverb_pairs(synsets))):
-        found = [(a, b) for a, b in found if a in wv and b in wv]
-        if len(found) < 10:
-            continue
-        fit_pairs, test_pairs = split_pairs(found, args.seed)
-        results = {}
-        for method in ("procrustes", "linear"):
-            t = RelationTransform.fit_words(name, wv, fit_pairs, method=method)
-            acc, n = t.evaluate(wv, test_pairs[:500], k=1)
-            acc10, _ = t.evaluate(wv, test_pairs[:500], k=10)
-            results[method] = {"top1": round(acc, 4), "top10": round(acc10, 4), "n": n}
-        best = max(results, key=lambda m: results[m]["top1"])
-        relations[name] = RelationTransform.fit_words(name, wv, found, method=best)
-        # the figure GET /relations lists, measured as for a user's relation
-        relations[name].accuracy = leave_one_out_accuracy(wv, found, best)
-        report["relations"][name] = {"pairs": len(found), "held_out": results, "method": best,
-                                     "leave_one_out_top5": round(relations[name].accuracy, 4)}
-        log(f"relation {name}: {len(found)} pairs, held-out {results}")
+    relations, report["relations"] = refit_relations(wv, synsets, args.wordnet, args.seed, log)
 
     # -- quality ---------------------------------------------------------------------------
     model = Model(wv, None, {"sif": sif, "reverse_dictionary": rd}, default, obj, relations)

