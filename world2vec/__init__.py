@@ -1,8 +1,9 @@
 """world2vec: a self-hosted memory of thought vectors.
 
 Layers, each importing only the ones below it:
-service -> memory -> embeddings -> engine; the in-process API (``world2vec.api``)
-sits beside the service.
+service -> {memory, embeddings} -> engine. Memory and embeddings never import each
+other: the service, and the in-process API beside it (``world2vec.api``), wire the
+memory to the encoders. docs/ARCHITECTURE.md draws the graph.
 
 ``world2vec.load()``, ``world2vec.Memory`` and the result and error types are imported
 on first use (a module-level ``__getattr__``), so ``import world2vec`` loads neither
@@ -14,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = ("load", "Memory", "Collection", "Model", "Hit", "Hits", "Item", "Answer", "Health",
          "Page", "Fetched", "CollectionInfo", "World2vecError", "ClientError", "BadRequest",
