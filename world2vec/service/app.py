@@ -10,7 +10,6 @@ service runs exactly one worker process.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
@@ -18,10 +17,12 @@ from flask import Flask, g, request
 
 from world2vec.embeddings import load_model
 from world2vec.memory import MemoryStore
+from world2vec.service import models as model_admin
 from world2vec.service import routes_concepts, routes_memories, routes_relations, routes_system
 from world2vec.service.auth import make_guard
 from world2vec.service.config import ServiceConfig
 from world2vec.service.errors import register_error_handlers
+from world2vec.service.helpers import release_state
 from world2vec.service.state import ServiceState
 
 log = logging.getLogger("world2vec.service")
@@ -32,10 +33,12 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     """Build the app. ``model``/``store`` may be given already open (benchmarks, embedding
     the service in another program); otherwise they are loaded from ``config``."""
     config = (config or ServiceConfig.from_sources()).validate()
+    # A data directory that switched models names the model and memory it serves.
+    startup = model_admin.resolve_startup(config.data, config.model)
     if model is None:
-        model = load_model(config.model)
+        model = load_model(startup.model_path)
     if store is None:
-        store = MemoryStore.open(os.path.abspath(config.data), int(model.dim), config.index)
+        store = MemoryStore.open(startup.store_dir, int(model.dim), config.index)
     state = ServiceState(config, model, store)
     _warm_up(model)
 
@@ -49,6 +52,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     app.register_blueprint(routes_relations.bp)
     app.register_blueprint(routes_system.bp)
     register_error_handlers(app)
+    app.teardown_request(release_state)
 
     guard = make_guard(config.api_key)
 
@@ -67,6 +71,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
+    model_admin.install(app, state, startup)   # /models, /jobs, and the switch gate
     return app
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from world2vec.embeddings.concepts import concept_vector
 from world2vec.memory import Hit
@@ -22,8 +22,19 @@ from world2vec.service.state import ServiceState
 
 
 def state() -> ServiceState:
-    """The model and memory of this process (built by the app factory)."""
-    return current_app.extensions["world2vec"]
+    """The model and memory of this process (built by the app factory), pinned for the
+    rest of this request to the pair served when it first asked (see state.py)."""
+    pinned = g.get("w2v_state")
+    if pinned is None:
+        pinned = g.w2v_state = current_app.extensions["world2vec"].pinned()
+    return pinned
+
+
+def release_state(_exc: BaseException | None = None) -> None:
+    """End of a request: let go of the pinned pair (registered by the app factory)."""
+    pinned = g.pop("w2v_state", None)
+    if pinned is not None:
+        pinned.unpin()
 
 
 def reply(obj: dict, status: int = 200) -> Response:

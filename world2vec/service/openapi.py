@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from world2vec import __version__
+from world2vec.service.models.openapi_paths import model_paths
 
 _VECTOR = {"type": "array", "items": {"type": "number"},
            "description": "float values; in msgpack, a bin of little-endian float32"}
@@ -252,7 +253,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
                  "description": "A self-hosted memory of thought vectors. JSON by default; "
                                 "msgpack with Content-Type/Accept application/msgpack. Every "
                                 "error is application/problem+json."},
-        "paths": {**_paths(), **_relation_paths()},
+        "paths": {**_paths(), **_relation_paths(), **model_paths()},
         "components": {
             "schemas": {"Problem": {"type": "object",
                                     "required": ["type", "title", "status", "detail"],

@@ -4,10 +4,18 @@ Why a class of its own: one object, built by the app factory and shared by the
 request threads, owns what must be opened, built or closed exactly once per process
 (the memory's directory lock, the reader built on first use); the routes reach it
 through ``helpers.state()``.
+
+Why the model, the memory and the relations sit together in one :class:`Served`: the
+served model can change while requests run (docs/MODELS.md), and an answer must come
+wholly from one model and the vectors it encoded. A change replaces the ``Served``
+reference at once; each request works on a copy of the state *pinned* to the pair
+served when it began (:meth:`ServiceState.pinned`), and the pair counts its requests
+so the old memory is closed only after the last of them has finished.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -38,32 +46,19 @@ def relations_directory(data: str, model_name: str) -> str:
     return os.path.join(os.path.abspath(data), RELATIONS_DIR, safe)
 
 
-class ServiceState:
-    """The model and the memory of one server process (shared by its request threads)."""
+class Served:
+    """One served pair: a model, the memory whose vectors it encoded, the relations fitted
+    on it, and the reader built on them (on first use). Replaced whole, never edited."""
 
-    def __init__(self, config: ServiceConfig, model: Any, store: MemoryStore):
-        self.config = config
+    def __init__(self, model: Any, store: MemoryStore, relations: RelationBook) -> None:
         self.model = model
         self.store = store
-        self.metrics = Metrics()
-        self.started_at = time.time()
+        self.relations = relations
         self._reader = None
         self._reader_lock = threading.Lock()
-        #: Held by whoever changes the user's relations (POST and DELETE /relations) and
-        #: by :meth:`refit_relations`, so nothing taught during a model change is left behind.
-        self.relations_lock = threading.Lock()
-        #: The model's own relations and the user's (read it once per request: a model
-        #: change replaces it whole).
-        self.relations = RelationBook(relations_directory(config.data, model.name), model)
-        if self.relations.unavailable:
-            log.warning("relations not usable on model %s: %s", model.name,
-                        "; ".join(f"{n}: {r}" for n, r in self.relations.unavailable.items()))
+        self._users = 0
+        self._idle = threading.Condition()
 
-    @property
-    def dim(self) -> int:
-        return int(self.model.dim)
-
-    @property
     def reader(self) -> Any:
         """The memory-network reader, built on first use (it pulls in the engine)."""
         with self._reader_lock:  # two first requests at once must not build two readers
@@ -76,28 +71,118 @@ class ServiceState:
                 self._reader = reader
         return self._reader
 
-    def refit_relations(self, model: Any) -> dict[str, str]:
+    def with_relations(self, relations: RelationBook) -> Served:
+        return Served(self.model, self.store, relations)
+
+    def enter(self) -> None:
+        with self._idle:
+            self._users += 1
+
+    def leave(self) -> None:
+        with self._idle:
+            self._users -= 1
+            if self._users <= 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request works on this pair; False if ``timeout`` ran out first."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._users > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+
+class ServiceState:
+    """The model and the memory of one server process (shared by its request threads)."""
+
+    def __init__(self, config: ServiceConfig, model: Any, store: MemoryStore):
+        self.config = config
+        self.metrics = Metrics()
+        self.started_at = time.time()
+        #: Held by whoever changes the user's relations (POST and DELETE /relations) and
+        #: by :meth:`refit_relations`, so nothing taught during a model change is left behind.
+        self.relations_lock = threading.Lock()
+        relations = RelationBook(relations_directory(config.data, model.name), model)
+        if relations.unavailable:
+            log.warning("relations not usable on model %s: %s", model.name,
+                        "; ".join(f"{n}: {r}" for n, r in relations.unavailable.items()))
+        self._served = Served(model, store, relations)
+        self._root = self          # a pinned copy's root is the shared state
+        self._pinned = False
+
+    # -- the served pair -------------------------------------------------------------
+    @property
+    def served(self) -> Served:
+        return self._served
+
+    @property
+    def model(self) -> Any:
+        return self._served.model
+
+    @property
+    def store(self) -> MemoryStore:
+        return self._served.store
+
+    @property
+    def relations(self) -> RelationBook:
+        """The model's own relations and the user's (a model change replaces them whole)."""
+        return self._served.relations
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.dim)
+
+    @property
+    def reader(self) -> Any:
+        return self._served.reader()
+
+    def pinned(self) -> ServiceState:
+        """A copy of this state fixed to the pair served now, for one request: whatever
+        is switched meanwhile, it answers from one model and its vectors. Release it
+        with :meth:`unpin` when the request ends."""
+        view = copy.copy(self._root)
+        view._pinned = True
+        view._served.enter()
+        return view
+
+    def unpin(self) -> None:
+        if self._pinned:
+            self._pinned = False
+            self._served.leave()
+
+    def refit_relations(self, model: Any, store: MemoryStore | None = None) -> dict[str, str]:
         """Carry the user's relations over to ``model``, the newly served one, and fit each
-        again from its pairs (``RelationBook.refit``). Returns those it cannot fit,
-        name -> reason (kept on disk, listed as unavailable).
+        again from its pairs. Returns those it cannot fit, name -> reason (kept on disk,
+        listed as unavailable).
+
+        With ``store`` (the memory re-encoded by ``model``), this *is* the switch: the
+        model, that memory and the refitted relations replace the served pair in one
+        reference swap, under the relations lock (so nothing taught meanwhile is left
+        behind). Without it only the relations are replaced.
 
         Why the files move too: the relations live under the served model's name, so a
         restart on ``model`` must find them there. A relation the new model's directory
         already holds (taught the last time it was served) is kept as it is.
         """
-        with self.relations_lock:
-            book = self.relations
-            target = relations_directory(self.config.data, model.name)
-            if target == book.directory:
-                return book.refit(model)
-            _carry_relations(book.directory, target)
-            self.relations = RelationBook(target, model)  # fits every relation from its pairs
-            return self.relations.unavailable
+        root = self._root
+        with root.relations_lock:
+            current = root._served
+            target = relations_directory(root.config.data, model.name)
+            if target != current.relations.directory:
+                _carry_relations(current.relations.directory, target)
+            book = RelationBook(target, model)   # fits every relation from its pairs
+            root._served = (Served(model, store, book) if store is not None
+                            else current.with_relations(book))
+            return book.unavailable
 
     def close(self) -> None:
         """Snapshot and release the data directory (called when the worker exits)."""
         try:
-            self.store.close()
+            self._root.store.close()
         except Exception:  # closing twice, or a store already failed: nothing to add
             log.exception("closing the memory store")
 

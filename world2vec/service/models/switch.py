@@ -1,0 +1,201 @@
+"""``POST /models/<name>/activate``: re-encode the bound stores aside, then switch at once.
+
+The steps, and why each is safe:
+
+1. Copy each bound store's items (a consistent snapshot) and write them, re-encoded by
+   the new model (``reencode.py``), into a NEW store directory. The live store is only
+   read; requests, writes included, go on as before. This is the long part.
+2. Close the gate to writes (:class:`SwitchGate`: write requests hold it shared, so
+   this waits for those in flight and holds back new ones; reads never wait), copy
+   each store again and apply what was written since step 1 (``changes_between``).
+3. Write the pointer (``pointer.py``): the commit. A crash before it restarts on the
+   old pair (the new directory is removed at startup), after it on the new pair.
+4. Swap model + store + refitted relations in one reference assignment
+   (``ServiceState.refit_relations(model, store=...)``), open the gate. Requests that
+   began before the swap finish on the old pair (they are pinned to it); the old store
+   is closed once the last of them is done, and its directory removed.
+
+Activating the served model is a job that does nothing; activating the previous model
+is a rollback, the same steps in the other direction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from world2vec.embeddings import load_model
+from world2vec.memory import MemoryStore
+from world2vec.service.models.bound import (
+    BoundStore,
+    StoreCopy,
+    copy_items,
+    new_store_directory,
+    recorded_location,
+    retire_store_directory,
+    stores_bound_to_model,
+)
+from world2vec.service.models.jobs import JobHandle
+from world2vec.service.models.pointer import POINTER_FILE, ActivePointer, read_pointer, write_pointer
+from world2vec.service.models.reencode import ReencodeCounts, changes_between, items_for
+from world2vec.service.models.registry import ModelEntry, ModelRegistry
+
+log = logging.getLogger("world2vec.service")
+
+BATCH = 1000
+
+
+class SwitchGate:
+    """Write requests pass it shared; a switch's final step holds it alone."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._writers = 0
+        self._closed = False
+
+    def enter(self) -> None:
+        with self._cond:
+            while self._closed:
+                self._cond.wait()
+            self._writers += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._writers -= 1
+            self._cond.notify_all()
+
+    @contextmanager
+    def closed(self) -> Iterator[None]:
+        """Hold back new writes and wait for those in flight; reopen on exit."""
+        with self._cond:
+            while self._closed:
+                self._cond.wait()
+            self._closed = True
+            while self._writers:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._closed = False
+                self._cond.notify_all()
+
+
+@dataclass
+class Rewritten:
+    """One bound store's new side while a switch runs."""
+
+    bound: BoundStore
+    copy: StoreCopy
+    directory: str          # relative to DATA
+    store: MemoryStore
+    counts: ReencodeCounts
+
+
+def activation_work(entry: ModelEntry, registry: ModelRegistry, state: Any,
+                    gate: SwitchGate) -> Callable[[JobHandle], dict]:
+    """The activation job for ``entry`` (see the module docstring)."""
+
+    def work(handle: JobHandle) -> dict:
+        old = state.served
+        if entry.name == old.model.name:
+            return {"switched": False, "model": entry.name,
+                    "detail": f"{entry.name} is already the served model"}
+        started = time.perf_counter()
+        handle.progress(0.01, f"loading {entry.name}")
+        model = load_model(entry.path)
+        _ = model.words.normed                # the first request must not pay for it
+        data = registry.data_dir
+        rewritten: list[Rewritten] = []
+        try:
+            bound = stores_bound_to_model(state)
+            total = max(sum(len(b.store) for b in bound), 1)
+            done = 0
+            for b in bound:
+                handle.progress(0.02, f"copying store {b.name}")
+                copy = copy_items(b.store)
+                directory = new_store_directory(data, b.name, model.name)
+                store = MemoryStore.open(os.path.join(data, directory), int(model.dim),
+                                         state.config.index)
+                side = Rewritten(b, copy, directory, store, ReencodeCounts())
+                rewritten.append(side)
+                for start in range(0, len(copy), BATCH):
+                    rows = list(range(start, min(start + BATCH, len(copy))))
+                    store.add(items_for(copy, rows, old.model, model, side.counts))
+                    done += len(rows)
+                    handle.progress(0.02 + 0.9 * done / total,
+                                    f"re-encoding store {b.name}: {done:,} of {total:,} items")
+                store.snapshot()
+            encoded_at = time.perf_counter()
+            handle.progress(0.93, "catching up with writes made meanwhile, then switching")
+            caught_up = sum(_catch_up(side, old.model, model) for side in rewritten)
+            with gate.closed():
+                closed_at = time.perf_counter()
+                caught_up += sum(_catch_up(side, old.model, model) for side in rewritten)
+                previous = read_pointer(data)
+                pointer = ActivePointer(
+                    model.name, recorded_location(data, entry.path),
+                    {side.bound.name: side.directory for side in rewritten},
+                    previous={"model": old.model.name, "model_path":
+                              recorded_location(data, old.model.path) if old.model.path else ""},
+                    switched_at=round(time.time(), 3))
+                write_pointer(data, pointer)
+                try:
+                    unavailable = state.refit_relations(model, store=rewritten[0].store)
+                except BaseException:
+                    _restore_pointer(data, previous)
+                    raise
+                pause = time.perf_counter() - closed_at
+        except BaseException:
+            for side in rewritten:
+                side.store.close(snapshot=False)
+                shutil.rmtree(os.path.join(data, side.directory), ignore_errors=True)
+            raise
+        if old.model.path:
+            registry.remember(old.model.path, "startup", name=old.model.name)
+        handle.progress(0.98, "closing the previous store")
+        if not old.wait_idle(float(state.config.timeout)):
+            log.warning("requests still use the previous memory after %s s; closing it",
+                        state.config.timeout)
+        old.store.close(snapshot=False)
+        for side in rewritten:
+            retire_store_directory(data, side.bound.directory)
+        return {"switched": True, "model": model.name, "previous": old.model.name,
+                "items": sum(len(side.store) for side in rewritten),
+                "caught_up": caught_up,
+                "stores": {side.bound.name: side.counts.to_json() for side in rewritten},
+                "relations_unavailable": unavailable,
+                "reencode_seconds": round(encoded_at - started, 3),
+                "writes_paused_seconds": round(pause, 4),
+                "seconds": round(time.perf_counter() - started, 3)}
+
+    return work
+
+
+def _catch_up(side: Rewritten, old_model: Any, new_model: Any) -> int:
+    """Apply to the new store what was written to the live one since it was last copied
+    (once with writes going on, to do most of it, and once more with the gate closed)."""
+    latest = copy_items(side.bound.store)
+    changed, deleted = changes_between(side.copy, latest)
+    side.copy = latest
+    if deleted:
+        side.store.delete_many(deleted)
+    for start in range(0, len(changed), BATCH):
+        side.store.upsert(items_for(latest, changed[start:start + BATCH], old_model, new_model,
+                                    side.counts))
+    return len(changed) + len(deleted)
+
+
+def _restore_pointer(data: str, previous: ActivePointer | None) -> None:
+    """Undo a pointer written just now (the swap after it failed)."""
+    if previous is not None:
+        write_pointer(data, previous)
+    else:
+        os.remove(os.path.join(data, POINTER_FILE))
