@@ -23,6 +23,8 @@ from models_helpers import (
 )
 from service_server import start_server, stop_server
 
+from world2vec import cli
+
 N_ITEMS = 1500
 
 
@@ -136,5 +138,21 @@ def test_a_sigkill_mid_switch_restarts_on_one_model_with_every_item(model_dir, t
         stores = os.path.join(data, "stores")
         left = os.listdir(stores) if os.path.isdir(stores) else []
         assert len(left) == (1 if served == "fixture-blicket" else 0), left
+        r = requests.post(server.url + "/models/fixture-blicket/activate", headers=AUTH,
+                          json={}, timeout=30)
+        assert wait_job(server.url, r.json()["job"])["state"] == "done"
+    finally:
+        stop_server(server)
+    # `world2vec load` writes where the switched service reads: its memory, its model
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "loaded-later", "text": "the blicket and the lion"}) + "\n")
+    assert cli.main(["load", "--data", data, str(extra)]) == 0
+    server = start_server(model_dir, data, str(tmp_path / "log3"))
+    try:
+        health = requests.get(server.url + "/health", timeout=30).json()
+        assert health["model"] == "fixture-blicket" and health["items"] == len(items) + 2
+        hits = requests.post(server.url + "/search", json={"text": "the blicket and the lion",
+                                                           "k": 1}, timeout=30).json()["results"]
+        assert hits[0]["id"] == "loaded-later" and hits[0]["score"] > 0.999
     finally:
         stop_server(server)

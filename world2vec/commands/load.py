@@ -79,7 +79,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file: {args.file}")
     from world2vec.engine.progress import Progress
     from world2vec.memory import MemoryStore, MemoryStoreError, ValidationError
+    from world2vec.service.models import resolve_startup
 
+    try:  # a data directory whose served model was switched names its model and memory
+        served = resolve_startup(args.data, args.model)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if served.pointer is not None:
+        args.model, store_dir = served.model_path, served.store_dir
+    else:
+        store_dir = args.data
     total_lines = _count_lines(args.file)
     state: dict[str, Any] = {"store": None, "model": None, "dim": None}
 
@@ -95,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     def open_store(dim: int):
         if state["store"] is None:
             try:
-                state["store"] = MemoryStore.open(args.data, dim, index=args.index)
+                state["store"] = MemoryStore.open(store_dir, dim, index=args.index)
             except MemoryStoreError as exc:
                 raise UsageError(str(exc)) from None
             state["dim"] = dim

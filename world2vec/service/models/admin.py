@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, current_app, g, request
 
 from world2vec.service.auth import is_write
-from world2vec.service.models.bound import Startup, model_location
+from world2vec.service.models.bound import Startup, model_location, remove_leftovers
 from world2vec.service.models.jobs import JobBoard
 from world2vec.service.models.registry import ModelEntry, ModelRegistry
 from world2vec.service.models.switch import SwitchGate
@@ -39,7 +39,9 @@ class ModelAdmin:
             path = model_location(self.data_dir, previous["model_path"])
             if os.path.isfile(os.path.join(path, "manifest.json")):
                 self.registry.remember(path, "startup", name=previous.get("model"))
-        self._remove_leftovers()
+        if os.path.abspath(state.store.data_dir) == os.path.abspath(startup.store_dir):
+            remove_leftovers(self.data_dir, startup.pointer)   # we hold the live store's lock
+            self._remove_staging()
 
     @property
     def active(self) -> str:
@@ -49,8 +51,9 @@ class ModelAdmin:
         entry = self.registry.get(self.active)
         return entry or ModelEntry(self.active, self.state.model.path or "", "startup")
 
-    def _remove_leftovers(self) -> None:
-        """Staging folders of a model save or a training job that a crash interrupted."""
+    def _remove_staging(self) -> None:
+        """Staging folders of a model save or a training job that a crash interrupted
+        (only this process writes them: it holds the live store's lock)."""
         for folder, prefix in ((self.registry.models_dir, ".stage-"), (self.data_dir, ".train-")):
             if os.path.isdir(folder):
                 for name in os.listdir(folder):

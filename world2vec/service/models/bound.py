@@ -9,9 +9,10 @@ way; collections with their own vectors (``"model": null``) are never touched.
 Where a store lives: a data directory that never switched keeps its memory in ``DATA``
 itself (as it always has); each switch writes a complete new store into
 ``DATA/stores/<store>-<model>-<n>/`` and the pointer (pointer.py) names the current
-one. :func:`resolve_startup` reads the pointer when the service starts, and removes
-store directories no pointer names (a switch that crashed before its commit, or the
-old side of one that crashed after it).
+one. :func:`resolve_startup` reads the pointer (and nothing else: ``world2vec load``
+calls it too); :func:`remove_leftovers`, called once the service holds the live store's
+lock, removes the store directories no pointer names (a switch that crashed before its
+commit, or the old side of one that crashed after it).
 """
 
 from __future__ import annotations
@@ -107,11 +108,10 @@ class Startup:
 
 
 def resolve_startup(data_dir: str, configured_model: str | None) -> Startup:
-    """Read the pointer of ``data_dir`` and clear what a crashed switch left behind."""
+    """Where the model and the default store of ``data_dir`` are (reads only)."""
     data_dir = os.path.abspath(data_dir)
     pointer = read_pointer(data_dir) if os.path.isdir(data_dir) else None
     if pointer is None:
-        _remove_unnamed_stores(data_dir, set())
         return Startup(configured_model, data_dir, None)
     relative = pointer.stores.get(DEFAULT_STORE, "")
     store_dir = os.path.join(data_dir, relative) if relative else data_dir
@@ -124,10 +124,22 @@ def resolve_startup(data_dir: str, configured_model: str | None) -> Startup:
     if configured_model and os.path.abspath(configured_model) != model_path:
         log.warning("serving %s (activated in %s) rather than --model %s: the memory holds "
                     "that model's vectors", pointer.model, data_dir, configured_model)
-    _remove_unnamed_stores(data_dir, {os.path.normpath(p) for p in pointer.stores.values() if p})
-    if relative:
-        retire_store_directory(data_dir, "")     # a legacy memory in DATA, switched away from
     return Startup(model_path, store_dir, pointer)
+
+
+def remove_leftovers(data_dir: str, pointer: ActivePointer | None) -> None:
+    """Remove the stores ``pointer`` does not name, and the memory files in DATA itself
+    when the pointer names another store. Only the process holding the live store's
+    lock may call this: a switch in progress elsewhere would lose its new store."""
+    named = {os.path.normpath(p) for p in (pointer.stores.values() if pointer else ()) if p}
+    root = os.path.join(data_dir, STORES_DIR)
+    if os.path.isdir(root):
+        for name in os.listdir(root):
+            if os.path.normpath(os.path.join(STORES_DIR, name)) not in named:
+                log.info("removing %s/%s: a store no switch committed to", STORES_DIR, name)
+                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    if pointer is not None and pointer.stores.get(DEFAULT_STORE):
+        retire_store_directory(data_dir, "")     # a memory in DATA itself, switched away from
 
 
 def model_location(data_dir: str, recorded: str) -> str:
@@ -155,14 +167,3 @@ def retire_store_directory(data_dir: str, relative: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif WAL_RE.match(name) or name == "LOCK":
             os.remove(path)
-
-
-def _remove_unnamed_stores(data_dir: str, named: set[str]) -> None:
-    root = os.path.join(data_dir, STORES_DIR)
-    if not os.path.isdir(root):
-        return
-    for name in os.listdir(root):
-        relative = os.path.normpath(os.path.join(STORES_DIR, name))
-        if relative not in named:
-            log.info("removing %s: a store no switch committed to", relative)
-            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
