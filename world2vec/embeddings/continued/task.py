@@ -4,13 +4,25 @@ Why the known words move slowly: the stored memories, the sentence encoder, the 
 encoder and the relation maps all live in the base model's space; if its words drift,
 all of them are off. So after each batch the base rows keep only ``rate`` of what the
 batch moved them (a per-row learning-rate scale on top of the kernel's), with
-``rate = 0`` for the first ``freeze_epochs`` epochs: the output rows, which a model
-directory does not keep and which therefore start from zero, first learn to fit the
-frozen space, and only then are the known words allowed to learn from the new text.
-New words train at the full rate throughout.
+every input row fixed for the first ``freeze_epochs`` epochs: the output rows, which a
+model directory does not keep and which therefore start from zero, first learn to fit
+the frozen space (new words included, at their starting rows), and only then do the
+words learn from the new text, new ones at the full rate.
 
 The scale is applied as ``old + rate * (new - old)`` around the fused kernel
 (``engine.sgns.train_batch``), so the kernel is shared with every other training.
+
+Two choices measured on the bundled model (bench/bench_continued.py, docs/MODELS.md):
+
+* negatives are drawn from the new text's own word counts, as a fresh training on it
+  would. Drawn from the base model's counts they are nearly all words the text never
+  uses, whose output rows only ever learn "not here": "occurs in the new text" then
+  becomes one shared direction, and with 8,000 sentences a word used like "cat" ended
+  among "motorway", "tyres" and "purred";
+* a new row's move along the base space's common direction (the mean of its unit rows,
+  long in any word2vec space) is dropped: what a small text says about that direction
+  is mostly how often its words occur, and following it carries new words into the
+  cone of rare words ("shepherd's", "ridden").
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ import numpy as np
 from world2vec.embeddings.continued.vocabulary import Extension
 from world2vec.embeddings.words.corpus import EncodedCorpus
 from world2vec.engine import sgns
+from world2vec.engine.linalg import unit_rows
 
 __all__ = ["ContinuedTask"]
 
@@ -47,11 +60,9 @@ class ContinuedTask:
         self.known_rate = float(known_rate)
         self.freeze_epochs = int(freeze_epochs)
         self.keep = sgns.keep_probabilities(extension.corpus_counts, sample)
-        self.alias = sgns.alias_table(np.maximum(extension.counts, 1))
+        self.alias = sgns.alias_table(extension.corpus_counts)
         self.on_batch = on_batch
-        base_unit = self.syn0[:self.base_size]
-        mean = (base_unit / np.maximum(np.linalg.norm(base_unit, axis=1, keepdims=True), 1e-12)).mean(0)
-        self.common = (mean / np.linalg.norm(mean)).astype(np.float32) if np.linalg.norm(mean) > 0 else None
+        self.common = _common_direction(self.syn0[:self.base_size])
         self._last_update: dict[str, np.ndarray] = {}
 
     def parameters(self) -> dict[str, np.ndarray]:
@@ -70,11 +81,8 @@ class ContinuedTask:
     def train_batch(self, epoch: int, index: int, lr_start: float, lr_end: float,
                     seed: int) -> dict[str, float]:
         tokens, ptr = self.corpus.batch(index)
-        rate = self.rate(epoch)
         last = index == self.num_batches() - 1   # its update is logged as the gradient
-        frozen = self.base_size if epoch >= self.freeze_epochs else len(self.syn0)
-        before = self.syn0.copy() if last or self.common is not None else (
-            self.syn0[:frozen].copy() if rate < 1.0 else None)
+        before = self.syn0.copy()
         before_out = self.syn1.copy() if last else None
         out = sgns.train_batch(tokens, ptr, self.syn0, self.syn1, keep=self.keep,
                                alias=self.alias, skipgram=self.skipgram, window=self.window,
@@ -84,21 +92,17 @@ class ContinuedTask:
             lr = max((lr_start + lr_end) / 2.0, 1e-12)
             self._last_update = {"syn0": _moved_rows(self.syn0, before, lr),
                                  "syn1": _moved_rows(self.syn1, before_out, lr)}
-        if self.common is not None and epoch >= self.freeze_epochs:
-            # a new row's move along the space's common direction is dropped (see above)
-            start = self.base_size
-            if before is not None and len(before) > start:
-                moved = self.syn0[start:] - before[start:]
-                self.syn0[start:] -= np.outer(moved @ self.common, self.common)
-        if before is not None and rate < 1.0:
-            known = self.syn0[:frozen]
-            old = before[:frozen]
-            if rate == 0.0:
-                known[...] = old
-            else:
-                known -= old
-                known *= np.float32(rate)
-                known += old
+        n, rate = self.base_size, self.rate(epoch)
+        if epoch < self.freeze_epochs:          # only the output rows learn
+            self.syn0[...] = before
+        else:
+            known, old = self.syn0[:n], before[:n]
+            known -= old
+            known *= np.float32(rate)
+            known += old
+            if self.common is not None:         # see the module docstring
+                moved = self.syn0[n:] - before[n:]
+                self.syn0[n:] -= np.outer(moved @ self.common, self.common)
         out["known_rate"] = rate
         if self.on_batch is not None:
             self.on_batch(epoch, index)
@@ -109,6 +113,15 @@ class ContinuedTask:
         recovered from the kernel's plain SGD update as ``-(new - old) / lr`` (the fused
         kernel never materialises gradients); logged as histograms by the trainer."""
         return dict(self._last_update)
+
+
+def _common_direction(rows: np.ndarray) -> np.ndarray | None:
+    """The unit mean of the unit ``rows`` (None for none, or a mean of zero)."""
+    if not len(rows):
+        return None
+    mean = unit_rows(rows).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm).astype(np.float32) if norm > 0 else None
 
 
 def _moved_rows(after: np.ndarray, before: np.ndarray, lr: float) -> np.ndarray:
