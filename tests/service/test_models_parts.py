@@ -16,6 +16,7 @@ from world2vec.embeddings import load_model
 from world2vec.memory import MemoryStore
 from world2vec.service.app import close_app, create_app
 from world2vec.service.config import ServiceConfig
+from world2vec.service.models import watch
 from world2vec.service.models.bound import (
     StoreCopy,
     remove_leftovers,
@@ -31,6 +32,7 @@ from world2vec.service.models.pointer import (
 )
 from world2vec.service.models.reencode import changes_between
 from world2vec.service.models.switch import SwitchGate
+from world2vec.service.models.watch import WatchedStore
 
 
 def test_the_pointer_is_replaced_whole_and_a_damaged_one_is_an_error(tmp_path):
@@ -169,5 +171,53 @@ def test_a_request_pinned_before_a_switch_answers_from_the_old_pair(tmp_path):
         pinned.unpin()
         assert pinned.served.wait_idle(0.05)                     # ... until released
         pinned.served.store.close()
+    finally:
+        close_app(app)
+
+
+def test_a_watched_store_notes_writes_and_flags_methods_it_does_not_know(tmp_path):
+    store = MemoryStore.open(str(tmp_path / "s"), 4)
+    try:
+        watched = WatchedStore(store)
+        watched.add([{"id": "a", "vector": [1, 0, 0, 0]}])
+        watched.upsert([{"id": "b", "vector": [0, 1, 0, 0]}])
+        assert watched.delete("a") and watched.delete_many(["x"]) == 0
+        assert watched.take() == {"a", "b", "x"} and watched.take() == set()
+        assert [h.id for h in watched.search(np.array([0, 1, 0, 0], np.float32), 1)] == ["b"]
+        assert len(watched) == 1 and "b" in watched and watched.complete
+        _ = watched.open                    # not known to change nothing: assume it may
+        assert not watched.complete
+    finally:
+        store.close()
+
+
+def test_a_switch_falls_back_to_comparing_copies_when_a_write_was_not_noted(tmp_path,
+                                                                            monkeypatch):
+    model_dir = build_model(str(tmp_path / "m"))
+    data = tmp_path / "data"
+    (data / "models").mkdir(parents=True)
+    build_model(str(data / "models" / "other"), seed=11)     # put there by hand, named otherwise
+    monkeypatch.setattr(watch, "PASS_THROUGH", frozenset())  # every call counts as unknown
+    app = create_app(ServiceConfig(model=model_dir, data=str(data)))
+    try:
+        client = app.test_client()
+        items = [{"id": f"i{n}", "text": text} for n, text in
+                 enumerate(["the cat in the sun", "a king in paris", "the dog and the puppy"])]
+        assert client.post("/memories", json={"items": items}).status_code == 200
+        job = client.post("/models/other/activate", json={}).get_json()["job"]
+        assert app.extensions["world2vec.models"].jobs.wait_idle(60)
+        result = client.get(f"/jobs/{job}").get_json()
+        assert result["state"] == "done", result
+        assert client.get("/health").get_json() == {"status": "ok", "model": "other", "dim": 32,
+                                                    "items": 3}
+        for item in items:
+            hits = client.post("/search", json={"text": item["text"], "k": 1}).get_json()
+            assert hits["results"][0]["id"] == item["id"]
+        assert read_pointer(str(data)).model == "other"
+    finally:
+        close_app(app)
+    app = create_app(ServiceConfig(model=model_dir, data=str(data)))   # a restart: still "other"
+    try:
+        assert app.test_client().get("/models").get_json()["active"] == "other"
     finally:
         close_app(app)

@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from world2vec.embeddings import load_model
 from world2vec.memory import MemoryStore
 from world2vec.service import models as model_admin
 from world2vec.service import routes_concepts, routes_memories, routes_relations, routes_system
@@ -36,7 +35,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     # A data directory that switched models names the model and memory it serves.
     startup = model_admin.resolve_startup(config.data, config.model)
     if model is None:
-        model = load_model(startup.model_path)
+        model = model_admin.load_served_model(startup)
     if store is None:
         store = MemoryStore.open(startup.store_dir, int(model.dim), config.index)
     state = ServiceState(config, model, store)

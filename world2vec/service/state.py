@@ -179,6 +179,16 @@ class ServiceState:
                             else current.with_relations(book))
             return book.unavailable
 
+    def serve_store(self, store: Any) -> Served:
+        """Serve ``store`` in place of the current memory, with the same model and relations
+        (a switch serves the live memory through a wrapper that notes the writes); returns
+        the pair served until now."""
+        root = self._root
+        with root.relations_lock:
+            current = root._served
+            root._served = Served(current.model, store, current.relations)
+            return current
+
     def close(self) -> None:
         """Snapshot and release the data directory (called when the worker exits)."""
         try:

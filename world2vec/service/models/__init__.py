@@ -11,6 +11,12 @@ the model and the memory, and :func:`install` after.
 """
 
 from world2vec.service.models.admin import ModelAdmin, install
-from world2vec.service.models.bound import Startup, resolve_startup, stores_bound_to_model
+from world2vec.service.models.bound import (
+    Startup,
+    load_served_model,
+    resolve_startup,
+    stores_bound_to_model,
+)
 
-__all__ = ["install", "resolve_startup", "stores_bound_to_model", "ModelAdmin", "Startup"]
+__all__ = ["install", "resolve_startup", "load_served_model", "stores_bound_to_model",
+           "ModelAdmin", "Startup"]

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from world2vec.embeddings import load_model
 from world2vec.memory import MemoryStore
 from world2vec.memory.snapshot import SNAP_RE, WAL_RE, read_snapshot
 from world2vec.service.models.pointer import STORES_DIR, ActivePointer, read_pointer
@@ -140,6 +141,22 @@ def remove_leftovers(data_dir: str, pointer: ActivePointer | None) -> None:
                 shutil.rmtree(os.path.join(root, name), ignore_errors=True)
     if pointer is not None and pointer.stores.get(DEFAULT_STORE):
         retire_store_directory(data_dir, "")     # a memory in DATA itself, switched away from
+
+
+def load_named(path: str | None, name: str | None = None) -> Any:
+    """Load a model directory (None: the bundled one) to be served under ``name``: the
+    registry's name for it (a model copied into DATA/models/<name>/ by hand may carry
+    another name in its manifest; the service calls it by its directory's)."""
+    model = load_model(path)
+    if name:
+        model.words.name = name
+    return model
+
+
+def load_served_model(startup: Startup) -> Any:
+    """The model a starting service serves: the pointer's (under the name it was activated
+    by), else ``--model`` or the bundled one."""
+    return load_named(startup.model_path, startup.pointer.model if startup.pointer else None)
 
 
 def model_location(data_dir: str, recorded: str) -> str:

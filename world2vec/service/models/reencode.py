@@ -91,6 +91,18 @@ def items_for(copy: StoreCopy, rows: list[int], old_model: Any, new_model: Any,
     return items
 
 
+def copy_of(items: list[Item]) -> StoreCopy:
+    """Items read one by one (``store.get``) as a :class:`StoreCopy`."""
+    meta = {"ids": [it.id for it in items], "kinds": [it.kind for it in items],
+            "texts": [it.text for it in items], "tags": [list(it.tags) for it in items],
+            "payloads": [it.payload for it in items], "answers": [it.answer for it in items],
+            "created": [it.created_at for it in items]}
+    dim = items[0].vector.shape[0] if items else 0
+    vectors = (np.vstack([it.vector for it in items]).astype(np.float32) if items
+               else np.zeros((0, dim), np.float32))
+    return StoreCopy(vectors, meta)
+
+
 def changes_between(before: StoreCopy, after: StoreCopy) -> tuple[list[int], list[str]]:
     """What was written between two copies of one store: the rows of ``after`` that are
     new or changed (any field, or the vector), and the ids deleted."""

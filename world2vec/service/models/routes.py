@@ -18,6 +18,7 @@ from world2vec.service.codec import decode_body, type_name
 from world2vec.service.errors import ApiError, BadRequest, NotFound
 from world2vec.service.helpers import reply
 from world2vec.service.models.admin import admin
+from world2vec.service.models.bound import load_named
 from world2vec.service.models.jobs import JobBusy
 from world2vec.service.models.registry import ModelEntry, gate_of
 from world2vec.service.models.switch import activation_work
@@ -117,13 +118,12 @@ def model_events(name: str):
 @bp.get("/models/<name>/graph")
 def model_graph(name: str):
     """The computation of the model's default sentence encoder, as the engine exports it."""
-    from world2vec.embeddings import load_model
     from world2vec.embeddings.sentences.graph import SAMPLE_TEXT, encoder_graph
 
     entry = _model(name)
     a = admin()
     served = a.state.model
-    model = served if name == served.name else load_model(entry.path)
+    model = served if name == served.name else load_named(entry.path, name)
     text = request.args.get("text") or SAMPLE_TEXT
     if len(text) > 500:
         raise BadRequest("'text' must be at most 500 characters", param="text")

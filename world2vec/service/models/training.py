@@ -138,6 +138,7 @@ def training_work(request: TrainRequest, registry: ModelRegistry, state: Any,
                 corpus.insert(0, path)
             spec = {"name": request.name, "out": request.out, "base": request.base.path,
                     "base_name": request.base.name, "active": active.path,
+                    "active_name": active.name,
                     "corpus": corpus, "epochs": request.epochs, "min_count": request.min_count,
                     "events": os.path.join(workdir, "events.jsonl"), "data": registry.data_dir}
             return _run_worker(spec, workdir, handle)

@@ -71,7 +71,7 @@ def train(spec: dict) -> dict:
                               name=spec["name"])
     emit(progress=0.87, detail="evaluating the new model beside the active one")
     active = base if spec["active"] == spec["base"] else load_model(spec["active"])
-    gate = run_gate(model.words, active.words, active.name, spec["data"])
+    gate = run_gate(model.words, active.words, spec.get("active_name") or active.name, spec["data"])
     emit(progress=0.95, detail="saving")
     dtype = manifest_of(spec["base"]).get("dtype", "float32")
     model.save(spec["out"], dtype=dtype if dtype in ("float16", "float32") else "float32",
