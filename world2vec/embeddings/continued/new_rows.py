@@ -94,8 +94,11 @@ def initial_rows(base: WordVectors, encoded: EncodedCorpus, extension: Extension
     raw = context_signatures(base, encoded, extension.size, window)
     has_context = np.linalg.norm(raw, axis=1) > 0
     signatures = unit_rows(raw)
+    # Substitutes are content words: a function word (the, of) shares every word's
+    # contexts in a short text; SIF's weight falls below one half past p(w) = a.
+    content = sif_weights(base.counts)[0] >= 0.5
     candidates = np.flatnonzero((extension.corpus_counts[:n_base] >= max(min_count, 1))
-                                & has_context[:n_base])
+                                & has_context[:n_base] & content)
     # Every signature shares the text's mean context; compared with it removed, the
     # words used alike stand out (as SIF removes its common component).
     common = signatures[has_context].mean(axis=0)

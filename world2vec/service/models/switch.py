@@ -161,6 +161,7 @@ def activation_work(entry: ModelEntry, registry: ModelRegistry, state: Any,
                               recorded_location(data, old.model.path) if old.model.path else ""},
                     switched_at=round(time.time(), 3))
                 write_pointer(data, pointer)
+                items_at_switch = sum(len(side.store) for side in rewritten)
                 try:
                     unavailable = state.refit_relations(model, store=rewritten[0].store)
                 except BaseException:
@@ -184,7 +185,7 @@ def activation_work(entry: ModelEntry, registry: ModelRegistry, state: Any,
         for side in rewritten:
             retire_store_directory(data, side.bound.directory)
         return {"switched": True, "model": model.name, "previous": old.model.name,
-                "items": sum(len(side.store) for side in rewritten),
+                "items": items_at_switch,
                 "caught_up": caught_up,
                 "stores": {side.bound.name: side.counts.to_json() for side in rewritten},
                 "relations_unavailable": unavailable,
