@@ -58,6 +58,9 @@ def test_readme_python_examples_run_as_written(live, tmp_path, monkeypatch, caps
     assert "no stored memory has id 'rome'" in out.out
     assert "1200 stored, 0 failed in 3 requests" in out.out
     assert "adding 1200 items" in out.err              # the progress bar
+    assert "2 True" in out.out                         # a trained model and its gate
+    switched = next(line for line in out.out.splitlines() if line.startswith("pets "))
+    assert "'cat'" in switched and "'kitten'" in switched   # the new word, among its kind
 
 
 def _curl_commands(text: str) -> list[str]:

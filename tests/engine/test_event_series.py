@@ -50,3 +50,26 @@ def test_long_series_are_thinned_evenly_keeping_the_last_point(tmp_path):
     assert steps == sorted(steps) and steps[1] - steps[0] == 10
     assert series["lr"] == [(0, 0.1)]
     assert len(read_events(path, type="scalar", tag="loss")) == 1000  # the file is untouched
+
+
+def test_histogram_series_by_tag_in_step_order_thinned_and_lenient(tmp_path):
+    from world2vec.engine.events import histogram_series
+
+    path = tmp_path / "events.jsonl"
+    with EventLog(path, bins=4) as log:
+        for step in (3, 1, 2, 4, 5):
+            log.histogram("weights/W", [0.0, 1.0, 2.0, float(step)], step=step)
+        log.histogram("gradients/W", [], step=1)          # nothing to bin: skipped
+        log.scalar("loss", 1.0, 1)
+    with open(path, "ab") as fh:
+        fh.write(b'{"type": "histogram", "tag": "weights/W", "step": 9, "edges": [0], "counts": [1]}\n')
+        fh.write(b"{torn")
+    series = histogram_series(path)
+    assert list(series) == ["weights/W"]
+    steps = [h["step"] for h in series["weights/W"]]
+    assert steps == [1, 2, 3, 4, 5]
+    first = series["weights/W"][0]
+    assert first["count"] == 4 and sum(first["counts"]) == 4 and len(first["edges"]) == 5
+    thinned = histogram_series(path, max_steps=2)["weights/W"]
+    assert [h["step"] for h in thinned] == [1, 5]          # evenly spaced, the last kept
+    assert histogram_series(tmp_path / "missing.jsonl") == {}

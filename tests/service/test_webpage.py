@@ -194,3 +194,39 @@ def test_the_relation_picker_transforms_a_concept(browser, default_url):
     suggestion[0].click()
     wait.until(lambda d: _results(d, "relation-results"))
     assert box.get_attribute("value") == "france" and not error.is_displayed()
+
+
+def _inked(driver, element) -> int:
+    """Non-white pixels of a canvas element (INKED_PIXELS for one without an id)."""
+    return driver.execute_script(INKED_PIXELS.replace("document.getElementById(arguments[0])",
+                                                      "arguments[0]"), element)
+
+
+def test_the_models_panel_marks_the_served_model_and_shows_training_like_tensorboard(browser, url):
+    browser.get(url + "/")
+    wait = WebDriverWait(browser, 30)
+    panel = browser.find_element(By.ID, "models-panel")
+    wait.until(lambda d: panel.get_attribute("data-selected") == "fixture-features")
+    rows = {tr.get_attribute("data-name"): tr
+            for tr in browser.find_elements(By.CSS_SELECTOR, "#models tbody tr")}
+    assert "active" in rows["fixture-features"].get_attribute("class")
+    assert sum("active" in tr.get_attribute("class") for tr in rows.values()) == 1
+    assert browser.find_element(By.ID, "record-model").text == "fixture-features"
+    assert browser.find_element(By.ID, "model-curves").get_attribute("data-series") == "2"
+    assert browser.execute_script(INKED_PIXELS, "model-curves") > 500
+    graph = browser.find_element(By.ID, "graph")
+    assert int(graph.get_attribute("data-nodes")) > 5
+    assert len(graph.find_elements(By.CSS_SELECTOR, "path.edge")) >= 5
+    assert "sif" in browser.find_element(By.ID, "graph-note").text
+    if "world2vec-default" not in rows:
+        return                      # no bundled model in this checkout: nothing to click
+    rows["world2vec-default"].click()       # the bundled model's log has weight histograms
+    wait.until(lambda d: panel.get_attribute("data-selected") == "world2vec-default")
+    box = browser.find_element(By.ID, "histograms")
+    assert int(box.get_attribute("data-tags")) >= 2
+    canvases = box.find_elements(By.TAG_NAME, "canvas")
+    assert {c.get_attribute("data-tag") for c in canvases} >= {"weights/syn0", "weights/syn1"}
+    assert all(int(c.get_attribute("data-steps")) >= 2 for c in canvases)
+    assert all(_inked(browser, c) > 300 for c in canvases)
+    assert "selected" in rows["world2vec-default"].get_attribute("class")
+    assert "reverse_dictionary" in browser.find_element(By.ID, "graph-note").text

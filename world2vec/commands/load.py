@@ -83,7 +83,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file: {args.file}")
     from world2vec.engine.progress import Progress
     from world2vec.memory import MemoryStore, MemoryStoreError, ValidationError
+    from world2vec.service.models import resolve_startup
 
+    try:  # a data directory whose served model was switched names its model and memory
+        served = resolve_startup(args.data, args.model)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if served.pointer is not None:
+        args.model, store_dir = served.model_path, served.store_dir
+    else:
+        store_dir = args.data
     total_lines = _count_lines(args.file)
     state: dict[str, Any] = {"store": None, "model": None, "dim": None}
 
@@ -96,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot load the model: {exc}") from None
         return state["model"]
 
-    path, metric, model_less = args.data, "cosine", False
+    path, metric, model_less = store_dir, "cosine", False
     if args.collection != "default":
         from world2vec.memory.collections.export import collection_files
         from world2vec.memory.collections.manifest import read_manifest

@@ -14,6 +14,7 @@ import tempfile
 import time
 
 from world2vec.commands.errors import UsageError
+from world2vec.commands.train_continued import add_continued_arguments, run_continued
 
 # Spelled out here rather than imported: importing world2vec.embeddings loads numba,
 # and ``world2vec --help`` should not wait for it (a test checks they agree).
@@ -106,6 +107,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-dir", metavar="DIR", default=None,
                         help="write checkpoints here; rerunning the same command resumes "
                              "(default: no checkpoints)")
+    parser.add_argument("--init", metavar="MODEL", default=None,
+                        help="continue training MODEL (a model directory, or 'default') on the "
+                             "corpus: new words join, known words keep their neighbourhoods")
+    add_continued_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -119,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
                          "(model directories are immutable; choose a new --out)")
     if args.min_n > args.max_n:
         raise UsageError("--min-n must not exceed --max-n")
+    if args.init is not None:
+        return run_continued(args)
 
     from world2vec.embeddings.words.corpus import CorpusError
     from world2vec.embeddings.words.graph_walks import GraphError

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EventLog", "read_events", "scalar_series", "scalars", "truncate_events"]
+__all__ = ["EventLog", "read_events", "scalar_series", "histogram_series", "scalars",
+           "truncate_events"]
 
 
 class EventLog:
@@ -191,6 +192,36 @@ def scalar_series(path: str | os.PathLike,
             if len(points) > max_points:
                 stride = len(points) / max_points
                 series[tag] = [points[int(i * stride)] for i in range(max_points - 1)] + [points[-1]]
+    return series
+
+
+def histogram_series(path: str | os.PathLike,
+                     max_steps: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every histogram series in the log, ``{tag: [{"step", "count", "min", "max", "mean",
+    "std", "edges", "counts"}, ...]}`` in step order, for displays (TensorBoard's
+    distributions: weights and gradients over training).
+
+    Lenient like :func:`scalar_series`: a missing file gives ``{}``, corrupt lines and
+    records without bins are skipped. ``max_steps`` keeps that many histograms of a
+    longer series, evenly spaced, the last one always among them.
+    """
+    path = os.fspath(path)
+    series: dict[str, list[dict[str, Any]]] = {}
+    if not os.path.isfile(path):
+        return series
+    keys = ("step", "count", "min", "max", "mean", "std", "edges", "counts")
+    for record in _parse(path, lenient=True):
+        edges, counts = record.get("edges"), record.get("counts")
+        if record["type"] != "histogram" or not isinstance(record["tag"], str) \
+                or not isinstance(edges, list) or not isinstance(counts, list) \
+                or len(edges) != len(counts) + 1 or not counts:
+            continue
+        series.setdefault(record["tag"], []).append({k: record.get(k) for k in keys})
+    for tag, items in series.items():
+        items.sort(key=lambda h: h["step"])
+        if max_steps is not None and len(items) > max_steps:
+            stride = len(items) / max_steps
+            series[tag] = [items[int(i * stride)] for i in range(max_steps - 1)] + [items[-1]]
     return series
 
 

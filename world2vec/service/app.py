@@ -17,8 +17,9 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from world2vec.embeddings import load_model
+from world2vec.memory import MemoryStore
 from world2vec.memory.collections import Collections
+from world2vec.service import models as model_admin
 from world2vec.service.auth import make_guard
 from world2vec.service.collections import data as routes_data
 from world2vec.service.collections import routes as routes_collections
@@ -26,6 +27,7 @@ from world2vec.service.collections import snapshots as routes_snapshots
 from world2vec.service.config import ServiceConfig
 from world2vec.service.cors import CorsPolicy
 from world2vec.service.errors import register_error_handlers
+from world2vec.service.helpers import release_state
 from world2vec.service.routes import concepts as routes_concepts
 from world2vec.service.routes import memories as routes_memories
 from world2vec.service.routes import relations as routes_relations
@@ -40,9 +42,15 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     """Build the app. ``model``/``store`` may be given already open (benchmarks, embedding
     the service in another program); otherwise they are loaded from ``config``."""
     config = (config or ServiceConfig.from_sources()).validate()
+    # A data directory that switched models names the model and memory it serves.
+    startup = model_admin.resolve_startup(config.data, config.model)
     if model is None:
-        model = load_model(config.model)
+        model = model_admin.load_served_model(startup)
+    # The collections live under DATA (or the given store's directory); ``default``'s
+    # store is the one the pointer names when the data directory switched models.
     data = os.path.abspath(config.data) if store is None else store.data_dir
+    if store is None:
+        store = MemoryStore.open(startup.store_dir, int(model.dim), config.index)
     collections = Collections.open(data, int(model.dim), config.index, default=store)
     state = ServiceState(config, model, collections.default.store, collections)
     _warm_up(model)
@@ -60,6 +68,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     app.register_blueprint(routes_snapshots.bp)
     routes_collections.register(app)      # last: it gives the memory routes their scoped twins
     register_error_handlers(app)
+    app.teardown_request(release_state)
 
     state.metrics.watch(state)
     guard = make_guard(config.api_key, config.read_key)
@@ -85,6 +94,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
+    model_admin.install(app, state, startup)   # /models, /jobs, and the switch gate
     return app
 
 

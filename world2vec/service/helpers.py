@@ -28,13 +28,23 @@ OBJECT_KEY = "_object"
 
 
 def state() -> ServiceState:
-    """The model and memory of this process (built by the app factory) -- as the
+    """The model and memory of this process (built by the app factory), pinned for the
+    rest of this request to the pair served when it first asked (see state.py) -- as the
     collection of the request's URL sees them, for ``/collections/<name>/...`` routes
     (a ``collections.scope.CollectionScope``; collections/routes.py notes the name in
     ``g``)."""
-    st = current_app.extensions["world2vec"]
+    pinned = g.get("w2v_state")
+    if pinned is None:
+        pinned = g.w2v_state = current_app.extensions["world2vec"].pinned()
     name = g.get("w2v_collection")
-    return st if name is None else st.scope(name)
+    return pinned if name is None else pinned.scope(name)
+
+
+def release_state(_exc: BaseException | None = None) -> None:
+    """End of a request: let go of the pinned pair (registered by the app factory)."""
+    pinned = g.pop("w2v_state", None)
+    if pinned is not None:
+        pinned.unpin()
 
 
 def reply(obj: dict, status: int = 200) -> Response:

@@ -17,6 +17,7 @@ from world2vec import __version__
 from world2vec.service.auth import Access, classify
 from world2vec.service.collections.openapi import add_collection_paths
 from world2vec.service.config import ServiceConfig
+from world2vec.service.models.openapi_paths import model_paths
 from world2vec.service.openapi import LIMIT_KEY, LIMIT_SOURCES, core_paths, relation_paths
 
 
@@ -28,7 +29,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
     limits = {"max_k": config.max_k, "max_hops": config.max_hops, "max_batch": config.max_batch}
     if state is not None:
         limits["dim"] = state.dim
-    paths = apply_limits(add_collection_paths({**core_paths(), **relation_paths()}), limits)
+    paths = apply_limits(add_collection_paths({**core_paths(), **relation_paths()}) | model_paths(), limits)
     if app is not None:
         _state_access(app, paths, config)
     return {

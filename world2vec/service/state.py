@@ -5,10 +5,18 @@ Why a class of its own: one object, built by the app factory and shared by the
 request threads, owns what must be opened, built or closed exactly once per process
 (the memory's directory lock, the reader built on first use); the routes reach it
 through ``helpers.state()``.
+
+Why the model, the memory and the relations sit together in one :class:`Served`: the
+served model can change while requests run (docs/MODELS.md), and an answer must come
+wholly from one model and the vectors it encoded. A change replaces the ``Served``
+reference at once; each request works on a copy of the state *pinned* to the pair
+served when it began (:meth:`ServiceState.pinned`), and the pair counts its requests
+so the old memory is closed only after the last of them has finished.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -41,33 +49,101 @@ def relations_directory(data: str, model_name: str) -> str:
     return os.path.join(os.path.abspath(data), RELATIONS_DIR, safe)
 
 
+class Served:
+    """One served pair: a model, the collections whose ``default`` store it encoded, and
+    the relations fitted on it. Replaced whole, never edited."""
+
+    def __init__(self, model: Any, collections: Collections, relations: RelationBook) -> None:
+        self.model = model
+        self.collections = collections
+        self.relations = relations
+        self._users = 0
+        self._idle = threading.Condition()
+
+    @property
+    def store(self) -> MemoryStore:
+        """The ``default`` collection's store (what the unscoped routes act on)."""
+        return self.collections.default.store
+
+    def replaced(self, model: Any = None, store: Any = None,
+                 relations: RelationBook | None = None) -> Served:
+        """A new pair: this one with ``model``, the ``default`` ``store`` and ``relations``
+        given in place of its own (the other collections are shared)."""
+        return Served(self.model if model is None else model,
+                      self.collections if store is None else self.collections.with_default(store),
+                      self.relations if relations is None else relations)
+
+    def enter(self) -> None:
+        with self._idle:
+            self._users += 1
+
+    def leave(self) -> None:
+        with self._idle:
+            self._users -= 1
+            if self._users <= 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request works on this pair; False if ``timeout`` ran out first."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._users > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+
 class ServiceState:
     """The model and the memory of one server process (shared by its request threads).
 
     ``store`` is the ``default`` collection's store (what the unscoped routes act on);
     ``collections`` every collection; :meth:`scope` one collection as its routes see it.
+    All three, with ``model`` and ``relations``, come from the served pair.
     """
 
     def __init__(self, config: ServiceConfig, model: Any, store: MemoryStore,
                  collections: Collections | None = None):
         self.config = config
-        self.model = model
-        self.store = store
-        self.collections = collections if collections is not None else Collections.open(
-            store.data_dir, store.dim, config.index, default=store)
+        if collections is None:
+            collections = Collections.open(config.data, store.dim, config.index, default=store)
         self.metrics = Metrics()
         self.started_at = time.time()
-        self._readers: dict[str, tuple[MemoryStore, Any]] = {}
+        self._readers: dict[str, tuple[Any, Any, Any]] = {}
         self._reader_lock = threading.Lock()
         #: Held by whoever changes the user's relations (POST and DELETE /relations) and
         #: by :meth:`refit_relations`, so nothing taught during a model change is left behind.
         self.relations_lock = threading.Lock()
-        #: The model's own relations and the user's (read it once per request: a model
-        #: change replaces it whole).
-        self.relations = RelationBook(relations_directory(config.data, model.name), model)
-        if self.relations.unavailable:
+        relations = RelationBook(relations_directory(config.data, model.name), model)
+        if relations.unavailable:
             log.warning("relations not usable on model %s: %s", model.name,
-                        "; ".join(f"{n}: {r}" for n, r in self.relations.unavailable.items()))
+                        "; ".join(f"{n}: {r}" for n, r in relations.unavailable.items()))
+        self._served = Served(model, collections, relations)
+        self._root = self          # a pinned copy's root is the shared state
+        self._pinned = False
+
+    # -- the served pair -------------------------------------------------------------
+    @property
+    def served(self) -> Served:
+        return self._served
+
+    @property
+    def model(self) -> Any:
+        return self._served.model
+
+    @property
+    def store(self) -> MemoryStore:
+        return self._served.store
+
+    @property
+    def collections(self) -> Collections:
+        return self._served.collections
+
+    @property
+    def relations(self) -> RelationBook:
+        """The model's own relations and the user's (a model change replaces them whole)."""
+        return self._served.relations
 
     @property
     def dim(self) -> int:
@@ -80,44 +156,75 @@ class ServiceState:
 
     def reader_for(self, collection: Collection, model: Any) -> Any:
         """A collection's reader, built on first use and again if the collection was
-        removed and made anew (a new store)."""
+        removed and made anew (a new store) or the served model changed."""
         with self._reader_lock:  # two first requests at once must not build two readers
             cached = self._readers.get(collection.name)
-            if cached is None or cached[0] is not collection.store:
+            if cached is None or cached[0] is not collection.store or cached[1] is not model:
                 from world2vec.memory import MemoryReader
                 reader = MemoryReader(collection.store, model.encode_texts)
-                trained = os.path.join(getattr(self.model, "path", None) or "", READER_FILE)
-                if getattr(self.model, "path", None) and os.path.isfile(trained):
+                trained = os.path.join(getattr(model, "path", None) or "", READER_FILE)
+                if getattr(model, "path", None) and os.path.isfile(trained):
                     reader.load(trained)  # parameters trained for this model, if shipped
-                cached = self._readers[collection.name] = (collection.store, reader)
-        return cached[1]
+                cached = self._readers[collection.name] = (collection.store, model, reader)
+        return cached[2]
 
     def scope(self, name: str) -> CollectionScope:
         """Collection ``name`` as its routes see it (UnknownCollection: a 404)."""
         return CollectionScope(self, self.collections.get(name))
 
-    def refit_relations(self, model: Any) -> dict[str, str]:
+    def pinned(self) -> ServiceState:
+        """A copy of this state fixed to the pair served now, for one request: whatever
+        is switched meanwhile, it answers from one model and its vectors. Release it
+        with :meth:`unpin` when the request ends."""
+        view = copy.copy(self._root)
+        view._pinned = True
+        view._served.enter()
+        return view
+
+    def unpin(self) -> None:
+        if self._pinned:
+            self._pinned = False
+            self._served.leave()
+
+    def refit_relations(self, model: Any, store: MemoryStore | None = None) -> dict[str, str]:
         """Carry the user's relations over to ``model``, the newly served one, and fit each
-        again from its pairs (``RelationBook.refit``). Returns those it cannot fit,
-        name -> reason (kept on disk, listed as unavailable).
+        again from its pairs. Returns those it cannot fit, name -> reason (kept on disk,
+        listed as unavailable).
+
+        With ``store`` (the memory re-encoded by ``model``), this *is* the switch: the
+        model, that memory (as the ``default`` collection) and the refitted relations
+        replace the served pair in one reference swap, under the relations lock (so
+        nothing taught meanwhile is left behind). Without it only the relations are replaced.
 
         Why the files move too: the relations live under the served model's name, so a
         restart on ``model`` must find them there. A relation the new model's directory
         already holds (taught the last time it was served) is kept as it is.
         """
-        with self.relations_lock:
-            book = self.relations
-            target = relations_directory(self.config.data, model.name)
-            if target == book.directory:
-                return book.refit(model)
-            _carry_relations(book.directory, target)
-            self.relations = RelationBook(target, model)  # fits every relation from its pairs
-            return self.relations.unavailable
+        root = self._root
+        with root.relations_lock:
+            current = root._served
+            target = relations_directory(root.config.data, model.name)
+            if target != current.relations.directory:
+                _carry_relations(current.relations.directory, target)
+            book = RelationBook(target, model)   # fits every relation from its pairs
+            root._served = current.replaced(model=model if store is not None else None,
+                                            store=store, relations=book)
+            return book.unavailable
+
+    def serve_store(self, store: Any) -> Served:
+        """Serve ``store`` as the ``default`` memory, with the same model and relations
+        (a switch serves the live memory through a wrapper that notes the writes); returns
+        the pair served until now."""
+        root = self._root
+        with root.relations_lock:
+            current = root._served
+            root._served = current.replaced(store=store)
+            return current
 
     def close(self) -> None:
         """Snapshot and release every collection (called when the worker exits)."""
         try:
-            self.collections.close()
+            self._root.collections.close()
         except Exception:  # closing twice, or a store already failed: nothing to add
             log.exception("closing the memory store")
 

@@ -15,6 +15,7 @@ directory, which the next open removes.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -110,7 +111,10 @@ class Collections:
         self._open_store = open_store
         self._lock = threading.Lock()
         manifest = Manifest(DEFAULT, default.dim, default.metric, DEFAULT, None)
-        self._by_name: dict[str, Collection] = {DEFAULT: Collection(manifest, default, data_dir)}
+        # Where default's files are: DATA itself, or the store a model switch wrote.
+        self._default = Collection(manifest, default, getattr(default, "data_dir", data_dir))
+        #: The other collections, by name (shared with :meth:`with_default`'s twins).
+        self._by_name: dict[str, Collection] = {}
 
     @classmethod
     def open(cls, data_dir: str, dim: int, index: str = "auto", *,
@@ -134,6 +138,15 @@ class Collections:
             raise
         return manager
 
+    def with_default(self, store: MemoryStore) -> Collections:
+        """The same collections with ``store`` as ``default`` (a model switch serves a
+        re-encoded default store). The other collections are shared, not copied: one
+        created or removed through either manager is seen by both."""
+        twin = copy.copy(self)
+        manifest = Manifest(DEFAULT, store.dim, store.metric, DEFAULT, None)
+        twin._default = Collection(manifest, store, getattr(store, "data_dir", self.data_dir))
+        return twin
+
     @property
     def root(self) -> str:
         return os.path.join(self.data_dir, COLLECTIONS_DIR)
@@ -156,27 +169,29 @@ class Collections:
     # -- lookups ------------------------------------------------------------------
     @property
     def default(self) -> Collection:
-        return self._by_name[DEFAULT]
+        return self._default
 
     def get(self, name: str) -> Collection:
         """The collection ``name``; :class:`UnknownCollection` if there is none."""
+        if name == DEFAULT:
+            return self._default
         found = self._by_name.get(name) if isinstance(name, str) else None
         if found is None:
             raise UnknownCollection(str(name))
         return found
 
     def __contains__(self, name: object) -> bool:
-        return name in self._by_name
+        return name == DEFAULT or name in self._by_name
 
     def __iter__(self) -> Iterator[Collection]:
         """Every collection, ``default`` first, then by name."""
         snapshot = dict(self._by_name)
-        yield snapshot[DEFAULT]
-        for name in sorted(n for n in snapshot if n != DEFAULT):
+        yield self._default
+        for name in sorted(snapshot):
             yield snapshot[name]
 
     def __len__(self) -> int:
-        return len(self._by_name)
+        return len(self._by_name) + 1
 
     # -- changes ------------------------------------------------------------------
     def create(self, name: Any, dim: Any = None, metric: Any = "cosine",
@@ -186,7 +201,7 @@ class Collections:
         with no space (nothing left behind)."""
         manifest = Manifest.checked(name, dim, metric, model, self.default.dim)
         with self._lock:
-            if manifest.name in self._by_name:
+            if manifest.name in self:
                 raise CollectionExists(manifest.name)
             final = os.path.join(self.root, manifest.name)
             building = os.path.join(self.root, f".creating-{manifest.name}-{uuid.uuid4().hex[:8]}")
@@ -225,7 +240,7 @@ class Collections:
     def close(self) -> None:
         """Close every store (snapshotting each); safe to call twice."""
         with self._lock:
-            for collection in list(self._by_name.values()):
+            for collection in [self._default, *self._by_name.values()]:
                 try:
                     collection.store.close()
                 except Exception:  # one store failing to close must not keep the others open

@@ -184,8 +184,8 @@ async function runRelation() {
   }
 }
 
-function drawCurves(scalars) {
-  const canvas = $("curves");
+function drawCurves(scalars, canvasId = "curves", noteId = "curves-note") {
+  const canvas = $(canvasId);
   const ctx = canvas.getContext("2d");
   const first = ["loss", "lr", "throughput"];  // the curves people look for, in this order
   const rank = (t) => (first.includes(t) ? first.indexOf(t) : first.length);
@@ -193,7 +193,7 @@ function drawCurves(scalars) {
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).slice(0, 3);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   canvas.dataset.series = String(tags.length);
-  if (!tags.length) { $("curves-note").textContent = "This model has no training log."; return; }
+  if (!tags.length) { $(noteId).textContent = "This model has no training log."; return; }
   const colors = ["#cc0000", "#3465a4", "#4e9a06", "#75507b"];
   const pw = canvas.width / tags.length, h = canvas.height, pad = 36;
   tags.forEach((tag, t) => {
@@ -217,7 +217,7 @@ function drawCurves(scalars) {
     ctx.fillText(`step ${x0}`, left, bottom + 16);
     ctx.fillText(`${x1}`, right - 40, bottom + 16);
   });
-  $("curves-note").textContent = `From the model's event log: ${tags.join(", ")}.`;
+  $(noteId).textContent = `From the model's event log: ${tags.join(", ")}.`;
 }
 
 async function load() {

@@ -1,0 +1,186 @@
+"""The stores whose vectors the served model encoded, and where each one's files live.
+
+THE SEAM for collections: :func:`stores_bound_to_model` is the one place that says which
+stores a model switch must re-encode. Today that is the service's one memory; when
+collections arrive it returns every collection bound to the served model (``"model":
+"default"``), and the switch (switch.py) re-encodes and replaces each of them the same
+way; collections with their own vectors (``"model": null``) are never touched.
+
+Where a store lives: a data directory that never switched keeps its memory in ``DATA``
+itself (as it always has); each switch writes a complete new store into
+``DATA/stores/<store>-<model>-<n>/`` and the pointer (pointer.py) names the current
+one. :func:`resolve_startup` reads the pointer (and nothing else: ``world2vec load``
+calls it too); :func:`remove_leftovers`, called once the service holds the live store's
+lock, removes the store directories no pointer names (a switch that crashed before its
+commit, or the old side of one that crashed after it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from world2vec.embeddings import load_model
+from world2vec.memory import MemoryStore
+from world2vec.memory.snapshot import SNAP_RE, WAL_RE, read_snapshot
+from world2vec.service.models.pointer import STORES_DIR, ActivePointer, read_pointer
+
+log = logging.getLogger("world2vec.service")
+
+DEFAULT_STORE = "default"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@dataclass
+class BoundStore:
+    """A store bound to the served model: its name, the open store, and its directory
+    relative to DATA (``""`` for DATA itself)."""
+
+    name: str
+    store: MemoryStore
+    directory: str
+
+
+def stores_bound_to_model(state: Any) -> list[BoundStore]:
+    """Every store whose texts the served model encodes (see the module docstring)."""
+    data = os.path.abspath(state.config.data)
+    store = state.store
+    return [BoundStore(DEFAULT_STORE, store, os.path.relpath(store.data_dir, data)
+                       if os.path.abspath(store.data_dir) != data else "")]
+
+
+@dataclass
+class StoreCopy:
+    """The live items of a store at one instant: unit vectors and their metadata (the
+    columns of a snapshot: ids, kinds, texts, tags, payloads, answers, created)."""
+
+    vectors: np.ndarray
+    meta: dict
+
+    def __len__(self) -> int:
+        return len(self.meta["ids"])
+
+
+def copy_items(store: MemoryStore, attempts: int = 3) -> StoreCopy:
+    """A consistent copy of ``store``'s items, read back from a snapshot taken now.
+
+    (The store's atomic snapshot is its one public consistent read of everything;
+    a snapshot taken by a concurrent write between ours and the read replaces it,
+    hence the retry.)
+    """
+    for attempt in range(attempts):
+        path = store.snapshot()
+        match = SNAP_RE.match(os.path.basename(path))
+        try:
+            vectors, meta = read_snapshot(store.data_dir, int(match.group(1)))
+            return StoreCopy(vectors, meta)
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+    raise RuntimeError("unreachable")
+
+
+def new_store_directory(data_dir: str, store_name: str, model_name: str) -> str:
+    """A fresh directory name (relative to DATA) for ``store_name`` encoded by ``model_name``."""
+    root = os.path.join(data_dir, STORES_DIR)
+    os.makedirs(root, exist_ok=True)
+    stem = f"{_UNSAFE.sub('_', store_name)}-{_UNSAFE.sub('_', model_name).lstrip('.')}"
+    taken = set(os.listdir(root))
+    n = 1
+    while f"{stem}-{n}" in taken:
+        n += 1
+    return os.path.join(STORES_DIR, f"{stem}-{n}")
+
+
+@dataclass
+class Startup:
+    """Where the service starts: the model directory to load (None: ``--model`` or the
+    bundled one), the default store's directory, and the pointer (None if never switched)."""
+
+    model_path: str | None
+    store_dir: str
+    pointer: ActivePointer | None
+
+
+def resolve_startup(data_dir: str, configured_model: str | None) -> Startup:
+    """Where the model and the default store of ``data_dir`` are (reads only)."""
+    data_dir = os.path.abspath(data_dir)
+    pointer = read_pointer(data_dir) if os.path.isdir(data_dir) else None
+    if pointer is None:
+        return Startup(configured_model, data_dir, None)
+    relative = pointer.stores.get(DEFAULT_STORE, "")
+    store_dir = os.path.join(data_dir, relative) if relative else data_dir
+    if not os.path.isdir(store_dir):
+        raise ValueError(f"{os.path.join(data_dir, 'active-model.json')} names the store "
+                         f"{store_dir}, which is missing")
+    model_path = model_location(data_dir, pointer.model_path)
+    if not os.path.isfile(os.path.join(model_path, "manifest.json")):
+        raise ValueError(f"the served model {pointer.model!r} is missing from {model_path}")
+    if configured_model and os.path.abspath(configured_model) != model_path:
+        log.warning("serving %s (activated in %s) rather than --model %s: the memory holds "
+                    "that model's vectors", pointer.model, data_dir, configured_model)
+    return Startup(model_path, store_dir, pointer)
+
+
+def remove_leftovers(data_dir: str, pointer: ActivePointer | None) -> None:
+    """Remove the stores ``pointer`` does not name, and the memory files in DATA itself
+    when the pointer names another store. Only the process holding the live store's
+    lock may call this: a switch in progress elsewhere would lose its new store."""
+    named = {os.path.normpath(p) for p in (pointer.stores.values() if pointer else ()) if p}
+    root = os.path.join(data_dir, STORES_DIR)
+    if os.path.isdir(root):
+        for name in os.listdir(root):
+            if os.path.normpath(os.path.join(STORES_DIR, name)) not in named:
+                log.info("removing %s/%s: a store no switch committed to", STORES_DIR, name)
+                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    if pointer is not None and pointer.stores.get(DEFAULT_STORE):
+        retire_store_directory(data_dir, "")     # a memory in DATA itself, switched away from
+
+
+def load_named(path: str | None, name: str | None = None) -> Any:
+    """Load a model directory (None: the bundled one) to be served under ``name``: the
+    registry's name for it (a model copied into DATA/models/<name>/ by hand may carry
+    another name in its manifest; the service calls it by its directory's)."""
+    model = load_model(path)
+    if name:
+        model.words.name = name
+    return model
+
+
+def load_served_model(startup: Startup) -> Any:
+    """The model a starting service serves: the pointer's (under the name it was activated
+    by), else ``--model`` or the bundled one."""
+    return load_named(startup.model_path, startup.pointer.model if startup.pointer else None)
+
+
+def model_location(data_dir: str, recorded: str) -> str:
+    """A model directory as the pointer records it: relative to DATA when inside it (so a
+    data directory can move), absolute otherwise."""
+    return os.path.abspath(os.path.join(data_dir, recorded))
+
+
+def recorded_location(data_dir: str, path: str) -> str:
+    """The inverse of :func:`model_location`."""
+    path, data_dir = os.path.abspath(path), os.path.abspath(data_dir)
+    inside = os.path.commonpath([path, data_dir]) == data_dir
+    return os.path.relpath(path, data_dir) if inside else path
+
+
+def retire_store_directory(data_dir: str, relative: str) -> None:
+    """Remove a store no longer served: its folder under DATA/stores, or for ``""`` only
+    the memory files in DATA itself (snapshots, logs, lock), nothing else there."""
+    if relative:
+        shutil.rmtree(os.path.join(data_dir, relative), ignore_errors=True)
+        return
+    for name in os.listdir(data_dir):
+        path = os.path.join(data_dir, name)
+        if SNAP_RE.match(name) or (name.startswith("snapshot-") and name.endswith(".tmp")):
+            shutil.rmtree(path, ignore_errors=True)
+        elif WAL_RE.match(name) or name == "LOCK":
+            os.remove(path)
