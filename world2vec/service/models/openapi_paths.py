@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from world2vec.service.models.training import MAX_TEXTS
+
 _JSON = ("application/json", "application/msgpack")
 _ERRORS = {"4XX": {"description": "the caller's mistake (problem+json)", "content": {
     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
@@ -19,6 +21,26 @@ _MODEL = {"type": "object", "required": ["name", "active"], "properties": {
     "words": {"type": ["integer", "null"]}, "created_at": {"type": ["number", "null"]},
     "active": {"type": "boolean"}, "source": {"type": "string"},
     "gate": {"type": ["object", "null"]}}}
+#: POST /models/train: a new name, and something to train on -- texts with a word in
+#: them, a corpus file or the memory's own texts (the route's checks, said here).
+_TRAIN = {
+    "type": "object", "additionalProperties": False, "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                 "description": "a model name not taken yet"},
+        "from": {"type": "string", "minLength": 1,
+                 "description": "a model GET /models lists (default: the served one)"},
+        "texts": {"type": "array", "maxItems": MAX_TEXTS, "items": {"type": "string"}},
+        "corpus": {"type": "string", "pattern": "\\S",
+                   "description": "a file under the data directory, one sentence per line"},
+        "include_memories": {"type": "boolean", "default": False},
+        "epochs": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5},
+        "min_count": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 3}},
+    "anyOf": [
+        {"required": ["texts"], "properties": {"texts": {
+            "contains": {"type": "string", "pattern": "\\S"}}}},
+        {"required": ["corpus"]},
+        {"required": ["include_memories"], "properties": {"include_memories": {"const": True}}}]}
 _NAME = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
 
 
@@ -43,17 +65,7 @@ def model_paths() -> dict[str, dict]:
             "summary": "train a new model from the active (or a named) one on new text, in the "
                        "background, then measure it against the active one (needs the API key "
                        "when one is set); 409 for a name taken or while a job runs",
-            "requestBody": {"required": True, "content": _content({
-                "type": "object", "required": ["name"], "properties": {
-                    "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
-                    "from": {"type": "string"},
-                    "texts": {"type": "array", "items": {"type": "string"}},
-                    "corpus": {"type": "string", "description": "a file under the data "
-                               "directory, one sentence per line"},
-                    "include_memories": {"type": "boolean", "default": False},
-                    "epochs": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5},
-                    "min_count": {"type": "integer", "minimum": 1, "maximum": 1000,
-                                  "default": 3}}})},
+            "requestBody": {"required": True, "content": _content(_TRAIN)},
             "security": [{"bearer": []}],
             "responses": _answer("202", "the job started", _JOB_ID)}},
         "/models/{name}/activate": {"parameters": _NAME, "post": {
@@ -61,7 +73,8 @@ def model_paths() -> dict[str, dict]:
                        "vectors switch at once (needs the API key when one is set); 409 for a "
                        "model that failed its gate (unless force) or while a job runs",
             "requestBody": {"required": False, "content": _content({
-                "type": "object", "properties": {"force": {"type": "boolean"}}})},
+                "type": "object", "additionalProperties": False,
+                "properties": {"force": {"type": "boolean", "default": False}}})},
             "security": [{"bearer": []}],
             "responses": _answer("202", "the job started", _JOB_ID)}},
         "/models/{name}/events": {"parameters": _NAME, "get": {
