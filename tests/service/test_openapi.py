@@ -25,13 +25,14 @@ from world2vec.service.openapi_document import flask_rule_to_openapi
 # are accepted" fuzzer lets pass.
 # Refusals that depend on what the server holds, not on the request's shape: an unknown
 # concept, id, relation, collection or snapshot; a name taken; words a relation's pairs
-# name that the model lacks; a collection without a model asked for text.
+# name that the model lacks; an item's object with no word the model knows; a
+# collection without a model asked for text.
 DATA_DEPENDENT = {404: {"unknown-concept", "unknown-id", "unknown-relation", "unknown-collection",
                         "unknown-snapshot", "unknown-object"},
                   409: {"item-exists", "relation-exists", "model-relation", "collection-exists",
                         "collection-in-use"},
-                  400: {"unencodable-text", "bad-expression", "unknown-words", "too-few-pairs",
-                        "no-model", "wrong-dimension"}}
+                  400: {"unencodable-text", "unencodable-object", "bad-expression",
+                        "unknown-words", "too-few-pairs", "no-model", "wrong-dimension"}}
 
 
 def test_document_lists_exactly_the_registered_routes(app, client):
