@@ -246,7 +246,6 @@ def valid_requests(doc: dict) -> st.SearchStrategy:
             "method": st.just(method.upper()), "path": st.just(path),
             "query": _valid_query(params, op), "path_params": st.fixed_dictionaries(path_params),
             "body": body if body is not None else st.none(), "auth": st.just("good"),
-            "bodiless": st.just(body is None),
             "fmt": st.sampled_from(["json", "msgpack"]),
         }))
     return st.one_of(ops)

@@ -25,17 +25,19 @@ from world2vec.service.openapi_document import flask_rule_to_openapi
 # are accepted" fuzzer lets pass.
 # Refusals that depend on what the server holds, not on the request's shape: an unknown
 # concept, id, relation, collection or snapshot; a name taken; words a relation's pairs
-# name that the model lacks; a collection without a model asked for text; an unknown
-# model or job, a model that failed its gate, a job already running (one at a time), a
-# corpus file that is not there or resolves (links followed) outside the data directory,
-# a model whose sentence encoder has no graph.
+# name that the model lacks; an item's object with no word the model knows; a
+# collection without a model asked for text; an unknown model or job, a model that
+# failed its gate, a job already running (one at a time), a corpus file that is not
+# there or resolves (links followed) outside the data directory, a model whose sentence
+# encoder has no graph.
 DATA_DEPENDENT = {404: {"unknown-concept", "unknown-id", "unknown-relation", "unknown-collection",
                         "unknown-snapshot", "unknown-object", "unknown-model", "unknown-job",
                         "no-graph"},
                   409: {"item-exists", "relation-exists", "model-relation", "collection-exists",
                         "collection-in-use", "model-exists", "job-running", "gate-failed"},
-                  400: {"unencodable-text", "bad-expression", "unknown-words", "too-few-pairs",
-                        "no-model", "wrong-dimension", "missing-corpus", "path-outside-data"}}
+                  400: {"unencodable-text", "unencodable-object", "bad-expression",
+                        "unknown-words", "too-few-pairs", "no-model", "wrong-dimension",
+                        "missing-corpus", "path-outside-data"}}
 
 
 def test_document_lists_exactly_the_registered_routes(app, client):
@@ -133,9 +135,7 @@ def send(url: str, req: dict, auth: dict) -> requests.Response:
     data = None
     if req["fmt"] == "msgpack":
         headers["Accept"] = "application/msgpack"
-    # A POST without a body in the rough fuzzer sends ``null``; an operation the document
-    # gives no body is sent none in the valid one.
-    if req["body"] is not None or (req["method"] == "POST" and not req.get("bodiless")):
+    if req["body"] is not None or req["method"] == "POST":
         try:
             packed = msgpack.packb(req["body"]) if req["fmt"] == "msgpack" else None
         except OverflowError:  # an integer msgpack cannot carry: send it as JSON

@@ -81,6 +81,34 @@ def test_concept_query_shows_neighbours_plot_and_curves(browser, url):
     assert "loss" in browser.find_element(By.ID, "curves-note").text
 
 
+def test_the_memories_view_pages_through_a_collection_with_a_filter(browser, url, auth):
+    import requests
+    requests.post(url + "/collections", json={"name": "pageview"}, headers=auth, timeout=30)
+    items = [{"id": f"m{i}", "text": "a cat sat on the mat", "tags": ["even" if i % 2 == 0 else "odd"]}
+             for i in range(6)]
+    added = requests.post(url + "/collections/pageview/memories", json={"items": items},
+                          headers=auth, timeout=30)
+    assert added.status_code in (200, 201), added.text
+    browser.get(url + "/")
+    wait = WebDriverWait(browser, 20)
+    collection = browser.find_element(By.ID, "memories-collection")
+    collection.clear()
+    collection.send_keys("pageview")
+    browser.find_element(By.ID, "memories-filter").send_keys('{"tags": {"any": ["even"]}}')
+    limit = browser.find_element(By.ID, "memories-limit")
+    limit.clear()
+    limit.send_keys("2", Keys.ENTER)
+    listed = "return [...document.querySelectorAll('#memories-list li.memory')].map(li => li.dataset.id);"
+    wait.until(lambda d: d.execute_script(listed) == ["m0", "m2"])
+    assert "3 item(s) match" in browser.find_element(By.ID, "memories-count").text
+    browser.find_element(By.ID, "memories-more").click()
+    wait.until(lambda d: d.execute_script(listed) == ["m0", "m2", "m4"])
+    wait.until(lambda d: not d.find_element(By.ID, "memories-more").is_enabled())
+    browser.find_element(By.ID, "memories-filter").send_keys("{")
+    browser.find_element(By.ID, "memories-go").click()
+    wait.until(lambda d: d.find_element(By.ID, "memories-error").is_displayed())
+
+
 def test_expression_query_and_unknown_term_message(browser, url):
     browser.get(url + "/")
     wait = WebDriverWait(browser, 20)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from world2vec.embeddings.arithmetic import DEFAULT_THRESHOLD
 from world2vec.embeddings.expressions import MAX_EXPR_LENGTH
 from world2vec.memory.items import MAX_ID_LENGTH, MAX_TAG_LENGTH
+from world2vec.service.helpers import OBJECT_KEY
 from world2vec.service.params import MAX_QUERY_TEXT
 
 LIMIT_KEY = "x-world2vec-limit"
@@ -33,11 +34,11 @@ def limited(schema: dict, limit: str) -> dict:
     return {**schema, LIMIT_KEY: limit}
 
 
-_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_TEXT, "pattern": r"\S",
+TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_TEXT, "pattern": r"\S",
          "description": "not empty or only whitespace"}
-_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LENGTH}
-_ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}
-_VECTOR = limited({
+NAME = {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LENGTH}
+ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}
+VECTOR = limited({
     "type": "array", "items": {"type": "number", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX},
     "contains": {"anyOf": [{"minimum": 1e-30}, {"maximum": -1e-30}]},
     "description": "the model's dim float32 values, not all zero; in msgpack also a bin of "
@@ -57,15 +58,15 @@ _CONDITION = {"oneOf": [
      "properties": {"gt": _BOUND, "gte": _BOUND, "lt": _BOUND, "lte": _BOUND},
      "not": {"anyOf": [{"required": ["gt", "gte"]}, {"required": ["lt", "lte"]}]},
      "description": "a range: at most one lower (gt, gte) and one upper (lt, lte) bound"}]}
-_NAMES = {"type": "array", "items": _NAME}
+NAMES = {"type": "array", "items": NAME}
 _FILTER_CLAUSES = {
-    "kind": {"anyOf": [_NAME, {**_NAMES, "minItems": 1}, {"type": "null"}]},
+    "kind": {"anyOf": [NAME, {**NAMES, "minItems": 1}, {"type": "null"}]},
     "tags": {"type": ["object", "null"], "additionalProperties": False,
-             "properties": {"all": _NAMES, "any": _NAMES, "none": _NAMES}},
+             "properties": {"all": NAMES, "any": NAMES, "none": NAMES}},
     "payload": {"type": ["object", "null"], "additionalProperties": _CONDITION},
 }
 _FILTER_LEAF = {"type": "object", "additionalProperties": False, "properties": _FILTER_CLAUSES}
-_FILTER = {
+FILTER = {
     "type": "object", "additionalProperties": False,
     "description": "kind, tags {all, any, none}, payload {field: value | {eq | ne | in | "
                    "gt/gte and lt/lte}}, or: [filter, ...], not: filter; every clause given "
@@ -74,17 +75,20 @@ _FILTER = {
                    "or": {"type": "array", "items": _FILTER_LEAF, "minItems": 1},
                    "not": _FILTER_LEAF},
 }
+_WORD = {"type": "string", "pattern": r"\S"}
 _OBJECT = {
     "type": "object",
     "description": "an object described by features and relations, embedded by the model's "
                    "object encoder; relations include is_a, part_of, has_part, made_of, member_of",
     "properties": {
-        "id": {"type": "string"},
-        "features": {"type": "array", "items": {"type": "string"}},
+        "id": {"type": "string", "maxLength": MAX_ID_LENGTH},
+        "features": {"type": "array", "items": _WORD},
         "relations": {"type": "array", "items": {
-            "type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2,
+            "type": "array", "items": _WORD, "minItems": 2, "maxItems": 2,
             "description": "[relation, target concept]"}}},
     "additionalProperties": False,
+    "anyOf": [{"required": ["features"], "properties": {"features": {"minItems": 1}}},
+              {"required": ["relations"], "properties": {"relations": {"minItems": 1}}}],
 }
 _HIT = {"type": "object", "required": ["id", "score"], "properties": {
     "id": {"type": "string"}, "score": {"type": "number"}, "kind": {"type": "string"},
@@ -92,24 +96,29 @@ _HIT = {"type": "object", "required": ["id", "score"], "properties": {
     "tags": {"type": "array", "items": {"type": "string"}},
     "answer": {"type": ["string", "null"]}, "created_at": {"type": "number"},
     "object": {**_OBJECT, "description": "the object the item was encoded from, if any"}}}
-_ITEM_FIELDS = {"id": _ID, "text": {"type": "string"}, "vector": _VECTOR,
+_ITEM_FIELDS = {"id": ID, "text": {"type": "string"}, "vector": VECTOR,
                 "object": {**_OBJECT, "description": "in place of text: encoded by the object "
                                                      "encoder and kept with the item"},
-                "kind": {**_NAME, "default": "fact"}, "tags": _NAMES,
+                "kind": {**NAME, "default": "fact"}, "tags": NAMES,
                 "payload": {"type": "object"}, "answer": {"type": "string"},
                 "created_at": {"type": "number", "description": "unix seconds; default: now"}}
 _ITEM = {"type": "object", "properties": _ITEM_FIELDS}
 # Ids that cannot travel in a URL path: clients drop "." and ".." segments, a leading
 # "/" is a doubled slash (redirected), and the router's path segments hold no line break.
-_PATH_ID = {**_ID, "not": {"anyOf": [{"enum": [".", ".."]}, {"pattern": "^/"},
+PATH_ID = {**ID, "not": {"anyOf": [{"enum": [".", ".."]}, {"pattern": "^/"},
                                      {"pattern": "\n"}]},
             "description": "a stored memory's id, percent-encoded; an id that is '.' or '..', "
                            "starts with '/' or holds a line break cannot be reached by a path"}
-_NEW_ITEM = {"type": "object", "properties": _ITEM_FIELDS, "additionalProperties": False,
-             "description": "a vector, a text for the model to encode (or both), or an object",
+_NEW_ITEM = {"type": "object", "additionalProperties": False,
+             "properties": {**_ITEM_FIELDS, "payload": {
+                 "type": "object", "propertyNames": {"not": {"const": OBJECT_KEY}},
+                 "description": f"{OBJECT_KEY!r} is reserved for the item's object"}},
+             "description": "a vector, a text for the model to encode (or both), or an object "
+                            "(not with a vector)",
+             "not": {"required": ["object", "vector"]},
              "anyOf": [{"required": ["vector"]},
                        {"required": ["text"], "properties": {"text": {"pattern": r"\S"}}},
-                       {"required": ["object"], "not": {"required": ["vector"]}}]}
+                       {"required": ["object"]}]}
 _PROJECTION = {"type": "object", "properties": {
     "query": {"type": "array", "items": {"type": "number"}},
     "points": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
@@ -149,8 +158,8 @@ _ERRORS = {"4XX": {"description": "the caller's mistake (problem+json)",
 _RESULTS = {"type": "object", "properties": {"results": {"type": "array", "items": _HIT}}}
 
 _K_PARAM = _q("k", _K, "how many results (at most WORLD2VEC_MAX_K)")
-_TEXTS = limited({"type": "array", "items": _TEXT, "minItems": 1}, "max_batch")
-_CONCEPTS = {"type": "array", "items": _TEXT, "maxItems": MAX_FILTER_CONCEPTS}
+_TEXTS = limited({"type": "array", "items": TEXT, "minItems": 1}, "max_batch")
+_CONCEPTS = {"type": "array", "items": TEXT, "maxItems": MAX_FILTER_CONCEPTS}
 
 
 def core_paths() -> dict[str, dict]:
@@ -172,16 +181,16 @@ def core_paths() -> dict[str, dict]:
             "x-exactly-one-of": ["concept", "text", "object", "id"],
             "x-equal-when-both": ["kind", "filter.kind"],
             "parameters": [
-                _q("concept", _TEXT, "a concept (unseen words are synthesized from subwords "
+                _q("concept", TEXT, "a concept (unseen words are synthesized from subwords "
                    "and flagged)"),
-                _q("text", _TEXT, "free text"),
-                _q("object", _TEXT, "an object as JSON text: {\"features\": [...], "
-                   "\"relations\": [[relation, target], ...]}"),
-                _q("id", _TEXT, "a stored memory's id (ranks memories)"),
+                _q("text", TEXT, "free text"),
+                _q_json("object", _OBJECT, "an object as JSON text: {\"features\": [...], "
+                        "\"relations\": [[relation, target], ...]}"),
+                _q("id", TEXT, "a stored memory's id (ranks memories)"),
                 _K_PARAM,
                 _q("kind", {"type": "string", "maxLength": MAX_QUERY_TEXT}, "item kind; other "
                    "than 'concept', the query searches the memory (blank: not given)"),
-                _q_json("filter", _FILTER, "a filter object as JSON text (searches the memory)"),
+                _q_json("filter", FILTER, "a filter object as JSON text (searches the memory)"),
                 _q("project", {"type": "boolean"}, "add a 2D PCA projection of query + results"),
             ],
             "responses": _ok("results, best first", {**_RESULTS, "properties": {
@@ -189,7 +198,7 @@ def core_paths() -> dict[str, dict]:
                 "projection": _PROJECTION}})}},
         "/compose": {"get": {
             "summary": "vector arithmetic on concepts, e.g. king - man + woman, 0.5*paris",
-            "parameters": [_q("expr", {**_TEXT, "maxLength": MAX_EXPR_LENGTH,
+            "parameters": [_q("expr", {**TEXT, "maxLength": MAX_EXPR_LENGTH,
                                        "examples": ["king - man + woman", "0.5*paris + rome",
                                                     "(king - man) + woman", "cat",
                                                     "capital(france) - france + italy"]},
@@ -201,8 +210,8 @@ def core_paths() -> dict[str, dict]:
             "responses": _ok("results (inputs excluded)", _RESULTS)}},
         "/analogy": {"get": {
             "summary": "a : b :: c : ?",
-            "parameters": [_q("a", _TEXT, "a", True), _q("b", _TEXT, "b", True),
-                           _q("c", _TEXT, "c", True),
+            "parameters": [_q("a", TEXT, "a", True), _q("b", TEXT, "b", True),
+                           _q("c", TEXT, "c", True),
                            _q("method", {"type": "string", "enum": ["add", "mul"]},
                               "3CosAdd or 3CosMul"), _K_PARAM],
             "responses": _ok("results (inputs excluded)", _RESULTS)}},
@@ -216,7 +225,7 @@ def core_paths() -> dict[str, dict]:
                                                                     "max_batch")},
                                   "oneOf": _one_of_fields("concepts", "texts", "objects")}),
             "responses": _ok("unit vectors", {"type": "object", "properties": {
-                "vectors": {"type": "array", "items": _VECTOR}, "dim": {"type": "integer"},
+                "vectors": {"type": "array", "items": VECTOR}, "dim": {"type": "integer"},
                 "synthesized": {"type": "array", "items": {"type": "boolean"}}}})}},
         "/memories": {"post": {
             "summary": "add or upsert items",
@@ -233,7 +242,7 @@ def core_paths() -> dict[str, dict]:
                 "count": {"type": "integer"}}})}},
         "/memories/{item_id}": {
             "parameters": [{"name": "item_id", "in": "path", "required": True,
-                            "schema": _PATH_ID}],
+                            "schema": PATH_ID}],
             "get": {"summary": "read one item", "responses": _ok("the item", _ITEM)},
             "delete": {"summary": "remove one item",
                        "responses": _ok("deleted", {"type": "object"})}},
@@ -243,8 +252,8 @@ def core_paths() -> dict[str, dict]:
             "requestBody": _body({"type": "object", "additionalProperties": False,
                                   "oneOf": _one_of_fields("text", "vector", "concept"),
                                   "properties": {
-                                      "text": _TEXT, "vector": _VECTOR, "concept": _TEXT,
-                                      "k": _K, "filter": _FILTER,
+                                      "text": TEXT, "vector": VECTOR, "concept": TEXT,
+                                      "k": _K, "filter": FILTER,
                                       "mode": {"type": "string",
                                                "enum": ["dense", "lexical", "hybrid"],
                                                "description": "dense: cosine of the vectors; "
@@ -261,10 +270,10 @@ def core_paths() -> dict[str, dict]:
             "summary": "answer a question from the memory (multi-hop reader)",
             "requestBody": _body({"type": "object", "required": ["question"],
                                   "additionalProperties": False, "properties": {
-                                      "question": _TEXT, "k": {**_K, "default": 5},
+                                      "question": TEXT, "k": {**_K, "default": 5},
                                       "hops": limited({"type": "integer", "minimum": 1,
                                                        "default": 2}, "max_hops"),
-                                      "filter": _FILTER}}),
+                                      "filter": FILTER}}),
             "responses": _ok("answers", {"type": "object", "properties": {"answers": {
                 "type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "string"}, "answer": {"type": ["string", "null"]},
@@ -336,7 +345,7 @@ def relation_paths() -> dict[str, dict]:
                                       "additionalProperties": False, "properties": {
                     "name": _RELATION_NAME,
                     "pairs": {"type": "array", "minItems": 3, "maxItems": 2000, "items": {
-                        "type": "array", "items": _TEXT, "minItems": 2,
+                        "type": "array", "items": TEXT, "minItems": 2,
                         "maxItems": 2, "description": "[source, target]"}},
                     "method": {"type": "string", "default": "auto",
                                "enum": ["auto", "offset", "procrustes", "linear"]},
@@ -356,9 +365,9 @@ def relation_paths() -> dict[str, dict]:
         "/transform": {"get": {
             "summary": "concepts nearest to a relation applied to a concept (the concept "
                        "excluded); 404 naming an unknown relation or concept",
-            "parameters": [_q("relation", _TEXT, "a relation's name (GET "
+            "parameters": [_q("relation", TEXT, "a relation's name (GET "
                               "/relations)", required=True),
-                           _q("concept", _TEXT, "a concept the model learned",
+                           _q("concept", TEXT, "a concept the model learned",
                               required=True), _K_PARAM],
             "responses": _ok("results, best first", _RESULTS)}},
     }
