@@ -41,7 +41,9 @@ _TRAIN = {
             "contains": {"type": "string", "pattern": "\\S"}}}},
         {"required": ["corpus"]},
         {"required": ["include_memories"], "properties": {"include_memories": {"const": True}}}]}
-_NAME = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
+#: A name in a path: one non-empty segment (not "." or "..": those are no segment).
+_SEGMENT = {"type": "string", "minLength": 1, "pattern": "^(?!\\.{1,2}$)[^/]+$"}
+_NAME = [{"name": "name", "in": "path", "required": True, "schema": _SEGMENT}]
 
 
 def _content(schema: dict) -> dict:
@@ -97,7 +99,7 @@ def model_paths() -> dict[str, dict]:
                               "jobs": {"type": "array", "items": _JOB}}})}},
         "/jobs/{job_id}": {
             "parameters": [{"name": "job_id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
+                            "schema": _SEGMENT}],
             "get": {"summary": "a job's state, progress and result",
                     "responses": _answer("200", "the job", _JOB)}},
     }
