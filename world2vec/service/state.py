@@ -107,7 +107,7 @@ class ServiceState:
                  collections: Collections | None = None):
         self.config = config
         if collections is None:
-            collections = Collections.open(config.data, store.dim, config.index, default=store)
+            collections = Collections.open(store.data_dir, store.dim, config.index, default=store)
         self.metrics = Metrics()
         self.started_at = time.time()
         self._readers: dict[str, tuple[Any, Any, Any]] = {}
