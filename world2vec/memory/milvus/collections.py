@@ -99,8 +99,10 @@ class MilvusCollections:
 
     def __init__(self, client: Any, model_dim: int, *, prefix: str = PREFIX,
                  index: str = "AUTOINDEX", index_params: Mapping[str, Any] | None = None,
-                 search_params: Mapping[str, Any] | None = None, owns_client: bool = False) -> None:
+                 search_params: Mapping[str, Any] | None = None, owns_client: bool = False,
+                 uri: str | None = None) -> None:
         self.client = client
+        self.uri = uri                  # where it connected, when known (for messages, a second client)
         self.model_dim = int(model_dim)
         self.prefix = prefix
         self.index = index
@@ -115,7 +117,7 @@ class MilvusCollections:
              **options: Any) -> MilvusCollections:
         """Connect and make sure ``default`` exists (bound to the model, cosine). An
         existing ``default`` of another dimension is a :class:`ValidationError`."""
-        manager = cls(connect(uri, token), model_dim, owns_client=True, **options)
+        manager = cls(connect(uri, token), model_dim, owns_client=True, uri=uri, **options)
         try:
             if DEFAULT not in manager:
                 manager._create(DEFAULT, model_dim, "cosine", DEFAULT)

@@ -173,9 +173,12 @@ class MilvusStore(DataOperations):
         return len(present)
 
     def _remove(self, ids: list[str]) -> None:
+        # By an expression of our own quoting: pymilvus's ``delete(ids=...)`` writes the ids
+        # into single quotes unescaped, so an id with a backslash or a quote breaks it.
         with milvus_errors(f"delete from collection {self.name!r}"):
             for start in range(0, len(ids), ID_CHUNK):
-                self.client.delete(self.collection, ids=ids[start: start + ID_CHUNK])
+                chunk = ids[start: start + ID_CHUNK]
+                self.client.delete(self.collection, filter=f"id in {string_list(chunk)}")
 
     # -- reads --------------------------------------------------------------------
     def get(self, item_id: str) -> Item | None:
