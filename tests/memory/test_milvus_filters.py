@@ -13,8 +13,8 @@ from world2vec.memory import ValidationError
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-from world2vec.memory.milvus.expressions import parse_tree  # noqa: E402
-from world2vec.memory.milvus.filterkeys import (  # noqa: E402
+from world2vec.memory.milvus.expressions import parse_tree
+from world2vec.memory.milvus.filterkeys import (
     key_bounds,
     number_key,
     number_tokens,

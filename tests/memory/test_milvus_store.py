@@ -12,8 +12,8 @@ from world2vec.memory import ValidationError
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-from world2vec.memory.milvus import MilvusCollections, connect  # noqa: E402
-from world2vec.memory.milvus.errors import (  # noqa: E402
+from world2vec.memory.milvus import MilvusCollections, connect
+from world2vec.memory.milvus.errors import (
     CollectionExists,
     CollectionInUse,
     UnknownCollection,
