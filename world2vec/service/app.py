@@ -10,19 +10,17 @@ service runs exactly one worker process.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
 from flask import Flask, g, request
 
 from world2vec.embeddings import load_model
-from world2vec.memory import MemoryStore
 from world2vec.service import routes_concepts, routes_memories, routes_relations, routes_system
 from world2vec.service.auth import make_guard
 from world2vec.service.config import ServiceConfig
 from world2vec.service.errors import register_error_handlers
-from world2vec.service.state import ServiceState
+from world2vec.service.state import ServiceState, open_memory
 
 log = logging.getLogger("world2vec.service")
 
@@ -35,7 +33,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     if model is None:
         model = load_model(config.model)
     if store is None:
-        store = MemoryStore.open(os.path.abspath(config.data), int(model.dim), config.index)
+        store = open_memory(config, model)
     state = ServiceState(config, model, store)
     _warm_up(model)
 

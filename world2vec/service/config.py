@@ -18,6 +18,7 @@ MIB = 1024 * 1024
 # world2vec.memory.indexes.INDEX_KINDS, repeated so that checking a flag does not load
 # FAISS in gunicorn's arbiter (its OpenMP runtime must not cross the fork).
 INDEX_KINDS = ("auto", "flat", "exact", "hnsw", "ivf", "ivfpq")
+BACKENDS = ("faiss", "milvus")     # the embedded store, or Milvus (docs/SCALING.md)
 
 
 class ConfigError(ValueError):
@@ -45,6 +46,9 @@ class ServiceConfig:
     max_hops: int = 10
     timeout: int = 120                # gunicorn worker timeout (seconds)
     index: str = "auto"               # memory index kind, passed to MemoryStore.open
+    backend: str = "faiss"            # where the memory lives: embedded (faiss) or milvus
+    milvus_uri: str | None = None     # http(s)://host:port, or a Milvus Lite file (default DATA/milvus.db)
+    milvus_token: str | None = None   # "user:password" or an API key, for a secured Milvus
     log_level: str = "info"
     access_log: bool = False
 
@@ -75,6 +79,8 @@ class ServiceConfig:
                               f"got {self.log_level!r}")
         if not self.data:
             raise ConfigError("data directory must not be empty")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.index not in INDEX_KINDS:
             raise ConfigError(f"index must be one of {', '.join(INDEX_KINDS)}, got {self.index!r}")
         return self
@@ -93,8 +99,9 @@ class ServiceConfig:
         for name, value in (flags or {}).items():
             if value is not None and name in _FIELD_NAMES:
                 values[name] = value
-        if values.get("api_key") == "":
-            values["api_key"] = None
+        for name in ("api_key", "milvus_uri", "milvus_token"):
+            if values.get(name) == "":
+                values[name] = None
         return replace(cls(), **values).validate()
 
 
@@ -130,7 +137,7 @@ def _parse(name: str, raw: str, source: str) -> Any:
         if low in {"0", "false", "no", "off"}:
             return False
         raise ConfigError(f"{source} must be true or false, got {raw!r}")
-    if name == "log_level":
+    if name in ("log_level", "backend"):
         return raw.lower()
     return raw
 

@@ -28,6 +28,22 @@ RELATIONS_DIR = "relations"  # DATA/relations/<model name>/: the user's relation
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
+def open_memory(config: ServiceConfig, model: Any) -> Any:
+    """The memory this process serves (its ``default`` collection), on the configured backend.
+
+    ``faiss`` (the default): the embedded store in ``config.data``, whose directory lock
+    makes this the one process writing it. ``milvus``: the ``default`` collection of the
+    Milvus at ``config.milvus_uri`` (a server, a cluster, or a Milvus Lite file, by default
+    ``DATA/milvus.db``), created at the model's dimension if missing; the process keeps no
+    memory state, so several may share it. The one place the backend is chosen.
+    """
+    if config.backend == "milvus":
+        from world2vec.memory.milvus.collections import open_default_store
+        uri = config.milvus_uri or os.path.join(os.path.abspath(config.data), "milvus.db")
+        return open_default_store(uri, int(model.dim), token=config.milvus_token)
+    return MemoryStore.open(os.path.abspath(config.data), int(model.dim), config.index)
+
+
 def relations_directory(data: str, model_name: str) -> str:
     """Where the user's relations for ``model_name`` live: ``DATA/relations/<name>/``.
 

@@ -241,3 +241,15 @@ class MilvusCollections:
             self._handles.clear()
         if self._owns_client:
             self.client.close()
+
+
+def open_default_store(uri: str, model_dim: int, *, token: str | None = None,
+                       **options: Any) -> MilvusStore:
+    """The ``default`` collection's store of the Milvus at ``uri`` (created if missing),
+    owning its client: closing the store closes the connection (what a service serving
+    only ``default`` needs)."""
+    manager = MilvusCollections.open(uri, model_dim, token=token, **options)
+    store = manager.default.store
+    return MilvusStore(manager.client, store.collection, store.dim, store.metric,
+                       name=store.name, search_params=manager.search_params,
+                       index=manager.index, owns_client=True)
