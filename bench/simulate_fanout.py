@@ -1,0 +1,183 @@
+"""Measure small HNSW shards, then simulate a sharded search: p99 at 10 and 100 shards.
+
+    python bench/simulate_fanout.py [--dims 100,384] [--sizes 10000,20000,40000] [--json OUT]
+
+A search on a sharded collection (Milvus: segments spread over query nodes) asks every
+shard for its top k and merges: its latency is the *slowest* shard's plus the fan-out
+and merge, so tails add up as shards multiply. What is measured here, per dimension:
+
+1. Memory per item of each index kind, from FAISS's serialized indexes at the largest
+   size (flat, HNSW M 16 and 32, IVF-PQ), beside the formulas of docs/SCALING.md.
+2. Per shard size: the smallest efSearch (HNSW M 16, efConstruction 128) reaching
+   recall@10 >= 0.95 against exact search, and at it one thread's per-query latencies
+   (queries held out from the same clusters as the data).
+3. Latency grows with shard size roughly as a + b*log(n) at a fixed recall; the fit over
+   the measured sizes scales the measured distribution to the shard sizes of 100M items
+   cut into 10 or 100 shards.
+
+The simulation then draws, per query, one latency per shard from that distribution (each
+shard on its own core, as a query node runs segments in parallel), adds a per-shard RPC
+cost (``--rpc-ms``, an assumption: this machine has no network) and the merge cost
+(measured here: merging shards x k hits), and reports p50/p99 per shard count. The figures
+are a model from small measured shards, not a cluster measurement; docs/SCALING.md says
+how they were used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import os
+import sys
+import time
+
+import faiss
+import numpy as np
+
+TARGET_RECALL = 0.95
+EF_CANDIDATES = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+
+
+def clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(max(16, n // 500), dim))
+    x = centres[rng.integers(len(centres), size=n)] + 0.6 * rng.normal(size=(n, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def bytes_per_item(index: faiss.Index, n: int) -> float:
+    return len(faiss.serialize_index(index)) / n
+
+
+def memory_table(data: np.ndarray) -> dict:
+    """Serialized bytes per item of each index kind over ``data``."""
+    n, dim = data.shape
+    out = {}
+    flat = faiss.IndexFlatIP(dim)
+    flat.add(data)
+    out["faiss_flat"] = bytes_per_item(flat, n)
+    for m in (16, 32):
+        hnsw = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 40
+        hnsw.add(data)
+        out[f"faiss_hnsw_m{m}"] = bytes_per_item(hnsw, n)
+    pq_m = dim // 4 if dim % 4 == 0 else dim // 2     # 4 (or 2) dimensions per 1-byte code
+    nlist = int(4 * math.sqrt(n))
+    quantizer = faiss.IndexFlatIP(dim)
+    ivfpq = faiss.IndexIVFPQ(quantizer, dim, nlist, pq_m, 8, faiss.METRIC_INNER_PRODUCT)
+    ivfpq.train(data[: min(n, 256 * max(nlist, 256))])
+    ivfpq.add(data)
+    out[f"faiss_ivfpq_m{pq_m}"] = bytes_per_item(ivfpq, n)
+    out["ivfpq_fixed_bytes"] = nlist * dim * 4 + 256 * dim * 4     # centroids + codebooks
+    return out
+
+
+def shard_latencies(data: np.ndarray, queries: np.ndarray, k: int = 10) -> dict:
+    """Smallest ef reaching the target recall, and one thread's latencies at it."""
+    dim = data.shape[1]
+    index = faiss.IndexHNSWFlat(dim, 16, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 128
+    start = time.perf_counter()
+    index.add(data)
+    build_s = time.perf_counter() - start
+    truth = np.argsort(-(queries @ data.T), axis=1)[:, :k]
+    chosen = None
+    for ef in EF_CANDIDATES:
+        index.hnsw.efSearch = ef
+        _, found = index.search(queries, k)
+        recall = np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth)])
+        if recall >= TARGET_RECALL:
+            chosen = (ef, float(recall))
+            break
+    ef, recall = chosen or (EF_CANDIDATES[-1], float(recall))
+    index.hnsw.efSearch = ef
+    index.search(queries[:10], k)                    # warm
+    samples = []
+    for q in queries:
+        t = time.perf_counter()
+        index.search(q.reshape(1, -1), k)
+        samples.append(time.perf_counter() - t)
+    samples_ms = np.asarray(samples) * 1e3
+    return {"n": len(data), "ef": ef, "recall": recall, "build_s": build_s,
+            "build_items_per_s": len(data) / build_s,
+            "p50_ms": float(np.percentile(samples_ms, 50)),
+            "p99_ms": float(np.percentile(samples_ms, 99)),
+            "mean_ms": float(samples_ms.mean()), "samples_ms": samples_ms.tolist()}
+
+
+def merge_cost_ms(shards: int, k: int = 10, repeat: int = 200) -> float:
+    """Merging ``shards`` sorted lists of k (score, id) hits into the best k, in Python."""
+    rng = np.random.default_rng(0)
+    lists = [sorted(((float(s), i) for i, s in enumerate(rng.random(k))), reverse=True)
+             for _ in range(shards)]
+    start = time.perf_counter()
+    for _ in range(repeat):
+        heapq.nlargest(k, (hit for hits in lists for hit in hits))
+    return (time.perf_counter() - start) / repeat * 1e3
+
+
+def fit_log(sizes: list[int], means: list[float]) -> tuple[float, float]:
+    """Least squares ``mean = a + b * ln(n)`` (b >= 0: latency does not shrink with n)."""
+    a_mat = np.vstack([np.ones(len(sizes)), np.log(sizes)]).T
+    a, b = np.linalg.lstsq(a_mat, np.asarray(means), rcond=None)[0]
+    return float(a), max(float(b), 0.0)
+
+
+def simulate(samples_ms: np.ndarray, scale: float, shards: int, rpc_ms: float, merge_ms: float,
+             queries: int = 20_000, seed: int = 0) -> dict:
+    """p50/p99 of max over shards of (scaled shard latency + rpc jitter) + merge."""
+    rng = np.random.default_rng(seed)
+    draws = rng.choice(samples_ms, size=(queries, shards)) * scale
+    rpc = rng.exponential(rpc_ms, size=(queries, shards)) if rpc_ms > 0 else 0.0
+    total = (draws + rpc).max(axis=1) + merge_ms
+    return {"shards": shards, "p50_ms": float(np.percentile(total, 50)),
+            "p99_ms": float(np.percentile(total, 99))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dims", default="100,384")
+    parser.add_argument("--sizes", default="10000,20000,40000")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--total", type=int, default=100_000_000, help="items in the collection")
+    parser.add_argument("--rpc-ms", type=float, default=0.5,
+                        help="mean per-shard RPC cost, exponential (an assumption)")
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    faiss.omp_set_num_threads(1)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    report: dict = {"load_average": os.getloadavg(), "rpc_ms": args.rpc_ms, "dims": {}}
+    for dim in (int(d) for d in args.dims.split(",")):
+        everything = clustered(max(sizes) + args.queries, dim, seed=dim)
+        data, queries = everything[: max(sizes)], everything[max(sizes):]
+        print(f"dim {dim}: memory per item ...", file=sys.stderr, flush=True)
+        entry: dict = {"memory_bytes_per_item": memory_table(data), "shards": []}
+        for n in sizes:
+            print(f"dim {dim}: shard of {n} ...", file=sys.stderr, flush=True)
+            entry["shards"].append(shard_latencies(data[:n], queries))
+        a, b = fit_log(sizes, [s["mean_ms"] for s in entry["shards"]])
+        largest = entry["shards"][-1]
+        samples = np.asarray(largest["samples_ms"])
+        entry["fit"] = {"a_ms": a, "b_ms_per_ln_n": b}
+        entry["simulation"] = []
+        for shards in (1, 10, 100):
+            per_shard = args.total // shards
+            scale = (a + b * math.log(per_shard)) / max(a + b * math.log(largest["n"]), 1e-9)
+            result = simulate(samples, scale, shards, args.rpc_ms, merge_cost_ms(shards))
+            result.update(items_per_shard=per_shard, latency_scale=scale,
+                          cpu_ms_per_query=shards * float(samples.mean()) * scale)
+            entry["simulation"].append(result)
+        for shard in entry["shards"]:
+            del shard["samples_ms"]
+        report["dims"][str(dim)] = entry
+        print(json.dumps(entry, indent=1), file=sys.stderr, flush=True)
+    print(json.dumps(report, indent=1))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
