@@ -4,7 +4,8 @@
 
 Both get the same N items (clustered vectors, a kind, tags, a payload), through the
 same store interface the service uses, one thread, and the same operations: ingest
-(batches of 1,000), search k=10 (latency, recall@10 against exact numpy), filtered
+(upserts of 1,000, as POST /memories does; and one ``add`` of 1,000, whose ids are
+checked first), search k=10 (latency, recall@10 against exact numpy), filtered
 search, count with a filter, a full scroll, and a delete by filter.
 
 What Milvus Lite is: the Milvus engine embedded in a local process behind the same gRPC
@@ -48,17 +49,28 @@ def make_items(n: int, dim: int, seed: int = 0) -> tuple[list[dict], np.ndarray]
     return items, vectors
 
 
+def directory_bytes(path: str) -> int:
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(os.path.join(root, name))
+               for root, _, names in os.walk(path) for name in names)
+
+
 def percentile(samples: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(samples) * 1e3, q))
 
 
-def run(store, items, vectors, queries, k: int) -> dict:
+def run(store, items, vectors, queries, k: int, extra: list[dict], path: str) -> dict:
     out: dict = {}
     start = time.perf_counter()
     for i in range(0, len(items), BATCH):
-        store.add(items[i: i + BATCH])
+        store.upsert(items[i: i + BATCH])       # as POST /memories does by default
     out["ingest_s"] = time.perf_counter() - start
     out["ingest_items_per_s"] = len(items) / out["ingest_s"]
+    start = time.perf_counter()
+    store.add(extra)                            # add: the ids are checked first (one batch)
+    out["add_batch_of_1000_s"] = time.perf_counter() - start
+    store.delete_many([it["id"] for it in extra])
     if hasattr(store, "config"):                 # embedded: build the HNSW index now, timed apart
         start = time.perf_counter()
         store.refresh()
@@ -76,6 +88,7 @@ def run(store, items, vectors, queries, k: int) -> dict:
         start = time.perf_counter()
         store.client.flush(store.collection)
         out["flush_s"] = time.perf_counter() - start
+    out["disk_bytes_per_item"] = directory_bytes(path) / len(items)
     exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :k]
     ids = np.array([it["id"] for it in items])
     for label, flt in (("search", None), ("filtered_search", FILTER)):
@@ -118,21 +131,23 @@ def main() -> None:
     parser.add_argument("--backends", default="faiss,milvus")
     parser.add_argument("--json", default=None, help="write the figures here too")
     args = parser.parse_args()
-    items, vectors = make_items(args.n + args.queries, args.dim)
-    queries = vectors[args.n:]                   # from the same clusters, not stored
+    items, vectors = make_items(args.n + args.queries + BATCH, args.dim)
+    queries = vectors[args.n: args.n + args.queries]   # from the same clusters, not stored
+    extra = items[args.n + args.queries:]
     items, vectors = items[: args.n], vectors[: args.n]
-    results = {"n": args.n, "dim": args.dim, "queries": args.queries}
+    results = {"n": args.n, "dim": args.dim, "queries": args.queries,
+               "load_average": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             print(f"{backend}: {args.n} items of dim {args.dim} ...", file=sys.stderr, flush=True)
+            path = os.path.join(tmp, backend + (".db" if backend == "milvus" else ""))
             if backend == "faiss":
-                store = MemoryStore.open(os.path.join(tmp, "faiss"), args.dim, index="hnsw",
-                                         background=False)
+                store = MemoryStore.open(path, args.dim, index="hnsw", background=False)
             else:
                 from world2vec.memory.milvus.collections import open_default_store
-                store = open_default_store(os.path.join(tmp, "milvus.db"), args.dim)
+                store = open_default_store(path, args.dim)
             try:
-                results[backend] = run(store, items, vectors, queries, args.k)
+                results[backend] = run(store, items, vectors, queries, args.k, extra, path)
             finally:
                 store.close()
             print(json.dumps(results[backend], indent=1), file=sys.stderr, flush=True)

@@ -95,12 +95,18 @@ class MilvusCollection:
 
 
 class MilvusCollections:
-    """The collections of one Milvus database (see the module docstring). Thread-safe."""
+    """The collections of one Milvus database (see the module docstring). Thread-safe.
+
+    Options (docs/SCALING.md says how to choose them): ``index`` and ``index_params`` of
+    new collections' vector index (AUTOINDEX lets Milvus choose), ``search_params`` sent
+    with every search, ``shards`` of a new collection, ``replicas`` it is loaded with,
+    ``prefix`` of the Milvus names.
+    """
 
     def __init__(self, client: Any, model_dim: int, *, prefix: str = PREFIX,
                  index: str = "AUTOINDEX", index_params: Mapping[str, Any] | None = None,
-                 search_params: Mapping[str, Any] | None = None, owns_client: bool = False,
-                 uri: str | None = None) -> None:
+                 search_params: Mapping[str, Any] | None = None, shards: int = 1,
+                 replicas: int = 1, owns_client: bool = False, uri: str | None = None) -> None:
         self.client = client
         self.uri = uri                  # where it connected, when known (for messages, a second client)
         self.model_dim = int(model_dim)
@@ -108,6 +114,8 @@ class MilvusCollections:
         self.index = index
         self.index_params = dict(index_params or {})
         self.search_params = dict(search_params or {})
+        self.shards = shards            # Milvus shards (DML channels) of a new collection
+        self.replicas = replicas        # in-memory replicas a collection is loaded with
         self._owns_client = owns_client
         self._lock = threading.Lock()
         self._handles: dict[str, MilvusCollection] = {}
@@ -164,7 +172,7 @@ class MilvusCollections:
     def _handle(self, meta: dict[str, Any]) -> MilvusCollection:
         collection = milvus_name(meta["name"], self.prefix)
         with milvus_errors(f"loading collection {meta['name']!r}"):
-            self.client.load_collection(collection)       # a no-op when already loaded
+            self.client.load_collection(collection, replica_number=self.replicas)  # no-op if loaded
         store = MilvusStore(self.client, collection, meta["dim"], meta["metric"],
                             name=meta["name"], search_params=self.search_params, index=self.index)
         return MilvusCollection(meta["name"], meta["dim"], meta["metric"], meta["model"], store,
@@ -223,7 +231,8 @@ class MilvusCollections:
             self.client.create_collection(
                 milvus_name(name, self.prefix), schema=build_schema(self.client, dim),
                 index_params=build_index_params(self.client, metric, self.index, self.index_params),
-                consistency_level=STRONG, properties=properties_of(name, dim, metric, model))
+                consistency_level=STRONG, num_shards=self.shards,
+                properties=properties_of(name, dim, metric, model))
 
     def delete(self, name: str) -> None:
         """Remove a collection and its data; ``default`` cannot go (:class:`CollectionInUse`)."""
