@@ -176,6 +176,22 @@ def simulate(samples_ms: np.ndarray, scale: float, shards: int, rpc_ms: float, m
             "p99_ms": float(np.percentile(total, 99))}
 
 
+def simulation(largest: dict, args: argparse.Namespace) -> list[dict]:
+    """p50/p99 of a search over 100M items cut into 1, 10 and 100 shards."""
+    out = []
+    for shards in (1, 10, 100):
+        per_shard = args.total // shards
+        samples, ef = shard_cost(largest["by_ef"], largest["n"], per_shard)
+        samples = samples * args.shard_scale
+        result = simulate(samples, 1.0, shards, args.rpc_ms, merge_cost_ms(shards))
+        result.update(items_per_shard=per_shard, planned_ef=ef,
+                      shard_mean_ms=float(samples.mean()),
+                      shard_p99_ms=float(np.percentile(samples, 99)),
+                      cpu_ms_per_query=shards * float(samples.mean()))
+        out.append(result)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dims", default="100,384")
@@ -184,11 +200,25 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=100_000_000, help="items in the collection")
     parser.add_argument("--rpc-ms", type=float, default=0.5,
                         help="mean per-shard RPC cost, exponential (an assumption)")
+    parser.add_argument("--shard-scale", type=float, default=1.0,
+                        help="multiply the modelled shard costs (a calibration, e.g. to a "
+                             "measured large shard)")
+    parser.add_argument("--from", dest="source", default=None,
+                        help="simulate again from an earlier --json report, measuring nothing")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    if args.source:
+        with open(args.source) as fh:
+            report = json.load(fh)
+        report.update(rpc_ms=args.rpc_ms, shard_scale=args.shard_scale)
+        for entry in report["dims"].values():
+            entry["simulation"] = simulation(entry["shards"][-1], args)
+        print(json.dumps({d: e["simulation"] for d, e in report["dims"].items()}, indent=1))
+        return
     faiss.omp_set_num_threads(1)
     sizes = [int(s) for s in args.sizes.split(",")]
-    report: dict = {"load_average": os.getloadavg(), "rpc_ms": args.rpc_ms, "dims": {}}
+    report: dict = {"load_average": os.getloadavg(), "rpc_ms": args.rpc_ms,
+                    "shard_scale": args.shard_scale, "dims": {}}
     for dim in (int(d) for d in args.dims.split(",")):
         everything = real_vectors(max(sizes) + args.queries, dim, seed=dim)
         data, queries = everything[: max(sizes)], everything[max(sizes):]
@@ -197,20 +227,10 @@ def main() -> None:
         for n in sizes:
             print(f"dim {dim}: shard of {n} ...", file=sys.stderr, flush=True)
             entry["shards"].append(shard_latencies(data[:n], queries))
-        largest = entry["shards"][-1]
-        entry["simulation"] = []
-        for shards in (1, 10, 100):
-            per_shard = args.total // shards
-            samples, ef = shard_cost(largest["by_ef"], largest["n"], per_shard)
-            result = simulate(samples, 1.0, shards, args.rpc_ms, merge_cost_ms(shards))
-            result.update(items_per_shard=per_shard, planned_ef=ef,
-                          shard_mean_ms=float(samples.mean()),
-                          shard_p99_ms=float(np.percentile(samples, 99)),
-                          cpu_ms_per_query=shards * float(samples.mean()))
-            entry["simulation"].append(result)
-        for shard in entry["shards"]:
+        for shard in entry["shards"][:-1]:          # the largest shard's samples are kept
             for point in shard["by_ef"].values():
                 del point["samples_ms"]
+        entry["simulation"] = simulation(entry["shards"][-1], args)
         report["dims"][str(dim)] = entry
         print(json.dumps(entry, indent=1), file=sys.stderr, flush=True)
     print(json.dumps(report, indent=1))
