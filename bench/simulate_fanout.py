@@ -149,9 +149,9 @@ def shard_cost(profile: dict, n_measured: int, n: int) -> tuple[np.ndarray, int]
     profiled ef, times ef(n) / that ef (a beam's cost is linear in its width), times
     ln(n) / ln(n_measured) (a walk's length grows as the log of the graph's size)."""
     ef = planned_ef(n)
-    base = min(profile, key=lambda e: abs(math.log(e / ef)))
+    base = min(profile, key=lambda e: abs(math.log(int(e) / ef)))   # keys: str once in JSON
     samples = np.asarray(profile[base]["samples_ms"])
-    return samples * (ef / base) * (math.log(n) / math.log(n_measured)), ef
+    return samples * (ef / int(base)) * (math.log(n) / math.log(n_measured)), ef
 
 
 def merge_cost_ms(shards: int, k: int = 10, repeat: int = 200) -> float:
