@@ -72,3 +72,14 @@ def test_the_backend_flag_is_checked(model_dir, tmp_path):
     from test_serve import run_serve
     done = run_serve("--model", model_dir, "--data", str(tmp_path), "--backend", "cassandra")
     assert done.returncode == 2 and "backend" in done.stderr
+
+
+def test_the_backend_comes_from_the_environment_too():
+    from world2vec.service.config import ServiceConfig
+    config = ServiceConfig.from_sources({}, {"WORLD2VEC_BACKEND": "Milvus",
+                                             "WORLD2VEC_MILVUS_URI": "http://milvus:19530",
+                                             "WORLD2VEC_MILVUS_TOKEN": ""})
+    assert (config.backend, config.milvus_uri, config.milvus_token) == \
+        ("milvus", "http://milvus:19530", None)
+    assert ServiceConfig.from_sources({"backend": "faiss"}, {"WORLD2VEC_BACKEND": "milvus"}).backend \
+        == "faiss"                                   # a flag beats the environment
