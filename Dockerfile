@@ -16,6 +16,8 @@
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS build
+# Optional extras, e.g. --build-arg WORLD2VEC_EXTRAS=milvus for --backend milvus.
+ARG WORLD2VEC_EXTRAS=
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
 WORKDIR /src
 COPY pyproject.toml setup.cfg README.md ./
@@ -23,7 +25,8 @@ COPY world2vec ./world2vec
 RUN python -m venv /opt/world2vec \
  && /opt/world2vec/bin/pip install "pip>=23" "setuptools>=64" wheel \
  && /opt/world2vec/bin/pip wheel --no-deps --wheel-dir /wheels . \
- && /opt/world2vec/bin/pip install /wheels/world2vec-*.whl \
+ && wheel=$(ls /wheels/world2vec-*.whl) \
+ && /opt/world2vec/bin/pip install "${wheel}${WORLD2VEC_EXTRAS:+[$WORLD2VEC_EXTRAS]}" \
  && /opt/world2vec/bin/python -c "import world2vec.embeddings as e; m = e.load_model(); print('bundled model:', m.name, m.dim)"
 
 FROM ${PYTHON_IMAGE}

@@ -21,7 +21,7 @@ import os
 
 from world2vec.commands.errors import UsageError
 from world2vec.paths import DEFAULT_MODEL_DIR
-from world2vec.service.config import INDEX_KINDS, ConfigError, ServiceConfig
+from world2vec.service.config import BACKENDS, INDEX_KINDS, ConfigError, ServiceConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", default=None, choices=INDEX_KINDS,
                         help="memory index: auto (exact, then HNSW, then IVF-PQ as the memory "
                              "grows), flat, hnsw, ivf or ivfpq (default: auto; WORLD2VEC_INDEX)")
+    parser.add_argument("--backend", default=None, choices=BACKENDS,
+                        help="where the memory lives: faiss (embedded, in --data) or milvus "
+                             "(a Milvus server, cluster or Milvus Lite file; needs the 'milvus' "
+                             "extra) (default: faiss; WORLD2VEC_BACKEND)")
+    parser.add_argument("--milvus-uri", default=None, metavar="URI",
+                        help="with --backend milvus: http(s)://host:19530, or a Milvus Lite file "
+                             "path ending in .db (default: DATA/milvus.db; WORLD2VEC_MILVUS_URI; "
+                             "the token: WORLD2VEC_MILVUS_TOKEN)")
     parser.add_argument("--access-log", action="store_true", default=None,
                         help="log every request to stderr (WORLD2VEC_ACCESS_LOG)")
 
@@ -60,7 +68,7 @@ def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> S
     """The ServiceConfig for these flags over the environment; UsageError if invalid."""
     flags = {name: getattr(args, name, None) for name in
              ("host", "port", "data", "model", "threads", "max_body_mb", "timeout",
-              "log_level", "access_log", "index")}
+              "log_level", "access_log", "index", "backend", "milvus_uri")}
     try:
         config = ServiceConfig.from_sources(flags, os.environ if environ is None else environ)
     except ConfigError as exc:

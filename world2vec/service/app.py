@@ -26,7 +26,7 @@ from world2vec.service.collections import routes as routes_collections
 from world2vec.service.collections import snapshots as routes_snapshots
 from world2vec.service.config import ServiceConfig
 from world2vec.service.cors import CorsPolicy
-from world2vec.service.errors import register_error_handlers
+from world2vec.service.errors import ApiError, register_error_handlers
 from world2vec.service.helpers import release_state
 from world2vec.service.routes import concepts as routes_concepts
 from world2vec.service.routes import memories as routes_memories
@@ -35,6 +35,12 @@ from world2vec.service.routes import system as routes_system
 from world2vec.service.state import ServiceState
 
 log = logging.getLogger("world2vec.service")
+
+#: Routes that need the memory in DATA's files (snapshots are tar archives of them; a model
+#: switch or a training job re-encodes the stores there): with Milvus they answer 501.
+MILVUS_UNAVAILABLE = frozenset({
+    "snapshots.create_snapshot", "snapshots.list_snapshots", "snapshots.download_snapshot",
+    "models.train_model", "models.activate_model"})
 
 
 def create_app(config: ServiceConfig | None = None, *, model: Any = None,
@@ -48,10 +54,14 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
         model = model_admin.load_served_model(startup)
     # The collections live under DATA (or the given store's directory); ``default``'s
     # store is the one the pointer names when the data directory switched models.
-    data = os.path.abspath(config.data) if store is None else store.data_dir
-    if store is None:
-        store = MemoryStore.open(startup.store_dir, int(model.dim), config.index)
-    collections = Collections.open(data, int(model.dim), config.index, default=store)
+    if store is None and config.backend == "milvus":
+        # The one place the backend is chosen; pymilvus is imported only here.
+        collections: Any = _open_milvus(config, int(model.dim))
+    else:
+        data = os.path.abspath(config.data) if store is None else store.data_dir
+        if store is None:
+            store = MemoryStore.open(startup.store_dir, int(model.dim), config.index)
+        collections = Collections.open(data, int(model.dim), config.index, default=store)
     state = ServiceState(config, model, collections.default.store, collections)
     _warm_up(model)
 
@@ -73,6 +83,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     state.metrics.watch(state)
     guard = make_guard(config.api_key, config.read_key)
     cors = CorsPolicy(config.cors_origins)
+    unavailable = MILVUS_UNAVAILABLE if config.backend == "milvus" else frozenset()
 
     @app.before_request
     def _start():
@@ -81,6 +92,10 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
         if preflight is not None:
             return preflight
         guard(request)
+        if request.endpoint in unavailable:
+            raise ApiError(501, f"{request.method} {request.path} is not available with the "
+                                f"milvus backend (docs/SCALING.md)", slug="not-available",
+                           title="Not Implemented")
         return None
 
     @app.after_request
@@ -96,6 +111,16 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
 
     model_admin.install(app, state, startup)   # /models, /jobs, and the switch gate
     return app
+
+
+def _open_milvus(config: ServiceConfig, dim: int) -> Any:
+    """The collections of the Milvus at ``config.milvus_uri`` (a server, a cluster, or a
+    Milvus Lite file, by default ``DATA/milvus.db``); ``default`` is created at the
+    model's dimension if missing. The process keeps no memory state, so several may share it."""
+    from world2vec.memory.milvus import MilvusCollections
+
+    uri = config.milvus_uri or os.path.join(os.path.abspath(config.data), "milvus.db")
+    return MilvusCollections.open(uri, dim, token=config.milvus_token)
 
 
 def _warm_up(model: Any) -> None:

@@ -19,6 +19,7 @@ MIB = 1024 * 1024
 # world2vec.memory.indexes.INDEX_KINDS, repeated so that checking a flag does not load
 # FAISS in gunicorn's arbiter (its OpenMP runtime must not cross the fork).
 INDEX_KINDS = ("auto", "flat", "exact", "hnsw", "ivf", "ivfpq")
+BACKENDS = ("faiss", "milvus")     # the embedded store, or Milvus (docs/SCALING.md)
 
 
 class ConfigError(ValueError):
@@ -50,6 +51,9 @@ class ServiceConfig:
     max_hops: int = 10
     timeout: int = 120                # gunicorn worker timeout (seconds)
     index: str = "auto"               # memory index kind, passed to MemoryStore.open
+    backend: str = "faiss"            # where the memory lives: embedded (faiss) or milvus
+    milvus_uri: str | None = None     # http(s)://host:port, or a Milvus Lite file (default DATA/milvus.db)
+    milvus_token: str | None = None   # "user:password" or an API key, for a secured Milvus
     log_level: str = "info"
     access_log: bool = False
 
@@ -91,6 +95,8 @@ class ServiceConfig:
                               f"got {self.log_level!r}")
         if not self.data:
             raise ConfigError("data directory must not be empty")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.index not in INDEX_KINDS:
             raise ConfigError(f"index must be one of {', '.join(INDEX_KINDS)}, got {self.index!r}")
 
@@ -131,6 +137,9 @@ class ServiceConfig:
             if values.get(key_field) is not None and values.get(file_field):
                 raise ConfigError(f"set {_env_names_of(key_field)[0]} or "
                                   f"{_env_names_of(file_field)[0]}, not both")
+        for name in ("milvus_uri", "milvus_token"):
+            if values.get(name) == "":
+                values[name] = None
         return replace(cls(), **values).validate()
 
 
@@ -170,7 +179,7 @@ def _parse(name: str, raw: str, source: str) -> Any:
         if low in {"0", "false", "no", "off"}:
             return False
         raise ConfigError(f"{source} must be true or false, got {raw!r}")
-    if name == "log_level":
+    if name in ("log_level", "backend"):
         return raw.lower()
     if name == "cors_origins":
         return tuple(part.strip() for part in raw.split(",") if part.strip())

@@ -39,7 +39,8 @@ class ModelAdmin:
             path = model_location(self.data_dir, previous["model_path"])
             if os.path.isfile(os.path.join(path, "manifest.json")):
                 self.registry.remember(path, "startup", name=previous.get("model"))
-        if os.path.abspath(state.store.data_dir) == os.path.abspath(startup.store_dir):
+        live_dir = getattr(state.store, "data_dir", None)     # None: a Milvus memory
+        if live_dir and os.path.abspath(live_dir) == os.path.abspath(startup.store_dir):
             remove_leftovers(self.data_dir, startup.pointer)   # we hold the live store's lock
             self._remove_staging()
 
