@@ -32,6 +32,50 @@ def test_single_thread_with_a_seed_is_deterministic(skipgram):
     assert not np.array_equal(runs[0][0], runs[2][0])  # another seed, another result
 
 
+def _reference_sigmoid(f):
+    """word2vec.c / gensim: 1000 cells, sigmoid at each cell's left edge, index int((f + 6) * 83)."""
+    i = int((f + 6.0) * 83)
+    return 1.0 / (1.0 + np.exp(-((i / 1000 * 2 - 1) * 6.0)))
+
+
+def _reference_positive_step(l1, out, lr):
+    """word2vec.c's update for the true target alone (label 1); returns the input gradient."""
+    f = float(np.dot(l1, out))
+    g = 0.0 if f >= 6 else lr if f <= -6 else (1.0 - _reference_sigmoid(f)) * lr
+    grad = g * out
+    out += g * l1
+    return grad
+
+
+@pytest.mark.parametrize("skipgram", [True, False])
+def test_updates_follow_word2vec_step_by_step(skipgram):
+    # window 1 (never shrunk), no negatives, no subsampling: nothing random is left,
+    # so the kernel must reproduce word2vec.c's updates word by word: CBOW's hidden
+    # vector is the mean of the context rows and each context row receives the full
+    # (undivided) gradient; skip-gram trains each context row on its own.
+    rng = np.random.default_rng(3)
+    vocab, dim, lr = 5, 8, 0.5
+    sentence = np.array([0, 3, 1, 3, 4, 2, 0], dtype=np.int32)
+    syn0 = rng.normal(0, 0.5, (vocab, dim)).astype(np.float32)
+    syn1 = rng.normal(0, 0.5, (vocab, dim)).astype(np.float32)
+    ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
+    n = len(sentence)
+    for pos, word in enumerate(sentence):
+        context = [sentence[c] for c in range(max(pos - 1, 0), min(pos + 2, n)) if c != pos]
+        if skipgram:
+            for c in context:
+                ref0[c] += _reference_positive_step(ref0[c].copy(), ref1[word], lr)
+        else:
+            grad = _reference_positive_step(ref0[context].mean(axis=0), ref1[word], lr)
+            for c in context:
+                ref0[c] += grad
+    counts = np.ones(vocab, dtype=np.int64)
+    sgns.train_batch(sentence, np.array([0, n], dtype=np.int64), syn0, syn1,
+                     keep=sgns.keep_probabilities(counts, 0), alias=sgns.alias_table(counts),
+                     skipgram=skipgram, window=1, negative=0, lr_start=lr, lr_end=lr, seed=5)
+    assert np.allclose(syn0, ref0, atol=2e-5) and np.allclose(syn1, ref1, atol=2e-5)
+
+
 def test_training_lowers_the_loss_on_structured_data_with_threads():
     # Tokens come in fixed pairs (2k, 2k+1): a learnable co-occurrence pattern.
     rng = np.random.default_rng(1)
