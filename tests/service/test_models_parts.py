@@ -147,7 +147,7 @@ def test_startup_follows_the_pointer_and_only_the_lock_holder_clears_leftovers(t
     startup = resolve_startup(str(data), None)
     assert startup.model_path == model and startup.store_dir == str(data / "stores" / "default-m-1")
     assert sorted(os.listdir(data / "stores")) == ["default-m-1", "default-m-2"]   # reads only
-    remove_leftovers(str(data), startup.pointer)
+    remove_leftovers(str(data), startup)
     assert os.listdir(data / "stores") == ["default-m-1"]
     assert sorted(os.listdir(data)) == ["active-model.json", "notes.txt", "stores"]
     os.rename(data / "stores" / "default-m-1", data / "stores" / "gone")
@@ -163,7 +163,7 @@ def test_a_request_pinned_before_a_switch_answers_from_the_old_pair(tmp_path):
         pinned = state.pinned()
         other = load_model(build_model(str(tmp_path / "m2"), seed=11))
         store = MemoryStore.open(str(tmp_path / "other-store"), other.dim)
-        state.refit_relations(other, store=store)
+        state.refit_relations(other, stores={"default": store})
         assert state.store is store and state.model is other
         assert pinned.store is not store and pinned.model.path == model_dir
         assert pinned.relations.model is pinned.model            # never a mix

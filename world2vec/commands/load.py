@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
         except MemoryStoreError as exc:
             raise UsageError(f"{exc} in {args.data} (create it with POST /collections)") from None
         model_less = read_manifest(path).model is None
+        if args.collection in served.collection_stores:
+            # re-encoded by a model switch: its store is where the pointer says, at the
+            # served model's dimension
+            path, state["dim"] = served.collection_stores[args.collection], None
 
     def open_store(dim: int):
         if state["store"] is None:
