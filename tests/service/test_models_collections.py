@@ -7,6 +7,7 @@ one side whole."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -14,6 +15,7 @@ import time
 import numpy as np
 from service_model_fixture import build_model
 
+from world2vec import cli
 from world2vec.embeddings import load_model
 from world2vec.service.app import close_app, create_app
 from world2vec.service.config import ServiceConfig
@@ -82,7 +84,8 @@ def _assert_on(client, model, name: str, data) -> None:
     assert any(name.startswith("wal-") for name in os.listdir(data / "collections" / "raw"))
 
 
-def test_a_switch_reencodes_every_bound_collection_and_a_rollback_brings_them_back(tmp_path):
+def test_a_switch_reencodes_every_bound_collection_and_a_rollback_brings_them_back(tmp_path,
+                                                                                 capsys):
     model_dir, data, first, other = _setup(tmp_path)
     config = ServiceConfig(model=model_dir, data=str(data))
     app = create_app(config)
@@ -118,6 +121,13 @@ def test_a_switch_reencodes_every_bound_collection_and_a_rollback_brings_them_ba
         _assert_on(app.test_client(), first, "fixture-features", data)
     finally:
         close_app(app)
+    capsys.readouterr()
+    for name, count in (("default", 3), ("notes", 5)):   # `world2vec dump` reads them there
+        assert cli.main(["dump", "--data", str(data), "--collection", name]) == 0
+        dumped = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert len(dumped) == count
+    n1 = next(item for item in dumped if item["id"] == "n1")
+    assert np.allclose(n1["vector"], first.encode_texts([NOTES[1]])[0], atol=1e-5)
 
 
 def test_a_removed_switched_collection_made_anew_starts_empty(tmp_path):
