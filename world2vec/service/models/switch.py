@@ -144,10 +144,10 @@ def activation_work(entry: ModelEntry, registry: ModelRegistry, state: Any,
             bound = stores_bound_to_model(state)
             watches = {b.name: WatchedStore(b.store) for b in bound}
             state.serve_stores(watches)
+            total = max(sum(len(b.store) for b in bound), 1)
         watching = state.served
         sides: list[Rewritten] = []           # every new store made (removed on failure)
         try:
-            total = max(sum(len(b.store) for b in bound), 1)
             done = 0
             for b in bound:
                 handle.progress(0.02 + 0.9 * done / total, f"copying store {b.name}")
