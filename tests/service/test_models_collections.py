@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 
 import numpy as np
@@ -197,29 +196,40 @@ def test_collections_made_or_removed_during_a_switch(tmp_path, monkeypatch):
         close_app(app)
 
 
-def test_a_request_pinned_before_a_switch_sees_every_collection_on_the_old_side(tmp_path):
+def test_requests_pinned_before_a_switch_see_every_collection_on_the_old_side(tmp_path,
+                                                                              monkeypatch):
     model_dir, data, first, other = _setup(tmp_path)
     app = create_app(ServiceConfig(model=model_dir, data=str(data)))
+    state = app.extensions["world2vec"]
+    pins = []
+    copy_items = switch.copy_items
+
+    def copy_with_a_relation_taught(store):   # a new pair (new relations) during the switch
+        if len(pins) == 1:
+            state.refit_relations(state.model)
+            pins.append(state.pinned())
+        return copy_items(store)
+
     try:
         client = app.test_client()
         _fill(client)
-        state = app.extensions["world2vec"]
-        pinned = state.pinned()
+        pins.append(state.pinned())
+        monkeypatch.setattr(switch, "copy_items", copy_with_a_relation_taught)
         job = client.post("/models/other/activate", json={}).get_json()["job"]
         deadline = time.monotonic() + 60
         while state.model.name != "other" and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert state.model.name == "other"            # switched; the job waits for `pinned`
-        assert client.get(f"/jobs/{job}").get_json()["state"] == "running"
-        old_side = pinned.scope("notes").store.get("n1").vector
+        assert state.model.name == "other" and len(pins) == 2
         new_side = state.scope("notes").store.get("n1").vector
-        assert np.allclose(old_side, first.encode_texts([NOTES[1]])[0], atol=1e-5)
         assert np.allclose(new_side, other.encode_texts([NOTES[1]])[0], atol=1e-5)
-        assert pinned.model.name == "fixture-features"
-        released = threading.Timer(0.2, pinned.unpin)
-        released.start()
+        for pinned in pins:                    # the job waits for both before closing
+            assert client.get(f"/jobs/{job}").get_json()["state"] == "running"
+            assert pinned.model.name == "fixture-features"
+            old_side = pinned.scope("notes").store.get("n1").vector
+            assert np.allclose(old_side, first.encode_texts([NOTES[1]])[0], atol=1e-5)
+            pinned.unpin()
+            time.sleep(0.3)
         assert app.extensions["world2vec.models"].jobs.wait_idle(60)
-        released.join()
         assert client.get(f"/jobs/{job}").get_json()["state"] == "done"
     finally:
         close_app(app)

@@ -23,6 +23,7 @@ import re
 import shutil
 import threading
 import time
+import weakref
 from typing import Any
 
 from world2vec.embeddings.relation_book import RelationBook
@@ -120,6 +121,9 @@ class ServiceState:
             log.warning("relations not usable on model %s: %s", model.name,
                         "; ".join(f"{n}: {r}" for n, r in relations.unavailable.items()))
         self._served = Served(model, collections, relations)
+        #: Every pair served since start that something still refers to (a pinned request):
+        #: a switch waits for all but the current one before it closes the old stores.
+        self._pairs: weakref.WeakSet[Served] = weakref.WeakSet([self._served])
         self._root = self          # a pinned copy's root is the shared state
         self._pinned = False
 
@@ -210,6 +214,7 @@ class ServiceState:
             book = RelationBook(target, model)   # fits every relation from its pairs
             root._served = current.replaced(model=model if stores else None,
                                             stores=stores, relations=book)
+            root._pairs.add(root._served)
             return book.unavailable
 
     def serve_stores(self, stores: dict[str, Any]) -> Served:
@@ -220,7 +225,18 @@ class ServiceState:
         with root.relations_lock:
             current = root._served
             root._served = current.replaced(stores=stores)
+            root._pairs.add(root._served)
             return current
+
+    def wait_previous_idle(self, timeout: float) -> bool:
+        """Wait until no request works on a pair served before the current one (those a
+        switch made, and those a relation taught meanwhile made); False if ``timeout`` ran
+        out first."""
+        root = self._root
+        deadline = time.monotonic() + timeout
+        with root.relations_lock:
+            previous = [pair for pair in root._pairs if pair is not root._served]
+        return all(pair.wait_idle(max(0.0, deadline - time.monotonic())) for pair in previous)
 
     def close(self) -> None:
         """Snapshot and release every collection (called when the worker exits)."""

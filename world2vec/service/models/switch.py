@@ -145,7 +145,6 @@ def activation_work(entry: ModelEntry, registry: ModelRegistry, state: Any,
             watches = {b.name: WatchedStore(b.store) for b in bound}
             state.serve_stores(watches)
             total = max(sum(len(b.store) for b in bound), 1)
-        watching = state.served
         sides: list[Rewritten] = []           # every new store made (removed on failure)
         try:
             done = 0
@@ -204,10 +203,9 @@ def activation_work(entry: ModelEntry, registry: ModelRegistry, state: Any,
         if old.model.path:
             registry.remember(old.model.path, "startup", name=old.model.name)
         handle.progress(0.98, "closing the previous stores")
-        for served in (old, watching):
-            if not served.wait_idle(float(state.config.timeout)):
-                log.warning("requests still use the previous memory after %s s; closing it",
-                            state.config.timeout)
+        if not state.wait_previous_idle(float(state.config.timeout)):
+            log.warning("requests still use the previous memory after %s s; closing it",
+                        state.config.timeout)
         for side in kept:
             side.bound.store.close(snapshot=False)
             retire_store_directory(data, side.bound.directory)
