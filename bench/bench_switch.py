@@ -1,19 +1,22 @@
 """A live model switch on a real server: how fast the memory is re-encoded, and what readers
 and writers see meanwhile.
 
-    python bench/bench_switch.py [--items 100000] [--readers 3] [--seconds 6] [--threads 4]
+    python bench/bench_switch.py [--items 100000] [--notes N] [--readers 3] [--seconds 6]
+                                 [--threads 4]
 
 Steps: N memories (eight words each, drawn from the bundled model's vocabulary) are
 loaded with ``world2vec load``; ``world2vec serve`` starts on them (gunicorn, one process,
-``--threads`` request threads); readers (``--readers`` threads, each in a loop: POST /search
-with a stored item's own text, GET /similar for a word) run through four phases:
+``--threads`` request threads), and ``--notes`` more (default a tenth of ``--items``) go
+into a collection ``notes`` bound to the model, which the switch re-encodes too; readers
+(``--readers`` threads, each in a loop: POST /search with a stored item's own text,
+GET /similar for a word) run through four phases:
 
 * idle: nothing else happens, ``--seconds`` long;
 * training: ``POST /models/train`` continues the bundled model on 2,000 sentences
   (bench_continued.py's text) in its own niced one-thread process;
-* switch: ``POST /models/<new>/activate`` re-encodes every item into a new store and
-  switches; a writer adds one memory every 50 ms throughout, so the moment writes wait
-  for the switch shows;
+* switch: ``POST /models/<new>/activate`` re-encodes every item (``default``'s and
+  ``notes``') into new stores and switches; a writer adds one memory every 50 ms
+  throughout, so the moment writes wait for the switch shows;
 * after: the new model serves, ``--seconds`` long.
 
 It prints per phase the requests, throughput, latency percentiles, failures (an error
@@ -22,7 +25,7 @@ was asked ("not first": an answer mixing the old model with the new vectors woul
 here; so does an approximate index's miss, HNSW being built once the memory is this
 large), then the switch's own figures
 (re-encoded items per second, how long writes were held), and checks that every item is
-stored and a sample is found first by its own text.
+stored and a sample of each collection is found first by its own text.
 """
 
 from __future__ import annotations
@@ -160,9 +163,21 @@ def writer(url: str, stop: threading.Event, out: dict) -> None:
                max_ms=round(float(max(latencies)), 1))
 
 
+def not_found_first(url: str, scope: str, items: list[dict], sample: int = 200) -> int:
+    """How many of a sample of ``items`` their own text does not find first."""
+    if not items:
+        return 0
+    picks = np.random.default_rng(5).choice(len(items), min(sample, len(items)), replace=False)
+    return int(sum(requests.post(url + scope + "/search", json={"text": items[i]["text"], "k": 1},
+                                 timeout=60).json()["results"][0]["id"] != items[i]["id"]
+                   for i in picks))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--notes", type=int, default=None,
+                        help="items in a second collection bound to the model (default: items/10)")
     parser.add_argument("--readers", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--threads", type=int, default=4)
@@ -172,6 +187,8 @@ def main() -> None:
     data, report = os.path.join(root, "data"), {"items": args.items, "readers": args.readers,
                                                 "cpus": os.cpu_count()}
     items, words = make_items(args.items)
+    notes = [dict(item, id="n" + item["id"]) for item in
+             make_items(args.items // 10 if args.notes is None else args.notes, seed=1)[0]]
     path = os.path.join(root, "items.jsonl")
     with open(path, "w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(item) + "\n" for item in items)
@@ -181,6 +198,11 @@ def main() -> None:
     report["load_items_per_second"] = round(args.items / (time.perf_counter() - tick))
     proc, url = start(data, args.threads, os.path.join(root, "server.log"))
     try:
+        requests.post(url + "/collections", headers=AUTH, json={"name": "notes"},
+                      timeout=60).raise_for_status()
+        for start_at in range(0, len(notes), 500):
+            requests.post(url + "/collections/notes/memories", headers=AUTH, timeout=120,
+                          json={"items": notes[start_at:start_at + 500]}).raise_for_status()
         phase = Phase(url, items, words, args.readers)
         report["idle"] = phase.run(args.seconds)
         box: dict = {}
@@ -207,13 +229,12 @@ def main() -> None:
             report["reencode_items_per_second"] = round(result["items"] / result["reencode_seconds"])
         report["after"] = phase.run(args.seconds)
         health = requests.get(url + "/health", timeout=60).json()
-        sample = np.random.default_rng(5).choice(len(items), 200, replace=False)
-        missed = sum(requests.post(url + "/search", json={"text": items[i]["text"], "k": 1},
-                                   timeout=60).json()["results"][0]["id"] != items[i]["id"]
-                     for i in sample)
         report["check"] = {"model": health["model"], "items": health["items"],
                            "expected": args.items + written["writes"],
-                           "sample_not_found_first": int(missed)}
+                           "notes": health["collections"]["notes"], "notes_expected": len(notes),
+                           "sample_not_found_first": not_found_first(url, "", items),
+                           "notes_sample_not_found_first": not_found_first(
+                               url, "/collections/notes", notes)}
     finally:
         proc.terminate()
         proc.wait(timeout=60)

@@ -62,13 +62,16 @@ def wait_job(url: str, job: str, timeout: float = 180.0) -> dict:
     raise AssertionError(f"job {job} did not finish in {timeout} s: {state}")
 
 
-def own_text_found_first(url: str, items: list[dict], sample: int = 40, seed: int = 1) -> list[str]:
-    """The ids (of a sample) whose own text does NOT find them first with /search."""
+def own_text_found_first(url: str, items: list[dict], sample: int = 40, seed: int = 1,
+                         collection: str | None = None) -> list[str]:
+    """The ids (of a sample) whose own text does NOT find them first with /search (of
+    ``collection``, if given)."""
     rng = np.random.default_rng(seed)
     missed = []
+    scope = f"/collections/{collection}" if collection else ""
     for i in rng.choice(len(items), min(sample, len(items)), replace=False):
         item = items[int(i)]
-        hits = requests.post(url + "/search", json={"text": item["text"], "k": 1},
+        hits = requests.post(url + scope + "/search", json={"text": item["text"], "k": 1},
                              timeout=30).json()["results"]
         if not hits or hits[0]["id"] != item["id"]:
             missed.append(item["id"])

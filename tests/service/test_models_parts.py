@@ -1,6 +1,7 @@
 """The parts of a model switch on their own: the pointer, the gate that holds writes, the
-diff of two copies of a store, the job board, the evaluation gate's rule, the leftovers
-of a crashed switch, and requests pinned to one served pair."""
+diff of two copies of a store, the job board, the evaluation gate's rule, where each
+collection's store is found at startup and the leftovers of a crashed switch, and
+requests pinned to one served pair."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from service_model_fixture import build_model
 
 from world2vec.embeddings import load_model
 from world2vec.memory import MemoryStore
+from world2vec.memory.collections import Manifest
+from world2vec.memory.collections.manifest import write_manifest
 from world2vec.service.app import close_app, create_app
 from world2vec.service.config import ServiceConfig
 from world2vec.service.models import watch
 from world2vec.service.models.bound import (
     StoreCopy,
+    new_store_directory,
     remove_leftovers,
     resolve_startup,
 )
@@ -147,12 +151,44 @@ def test_startup_follows_the_pointer_and_only_the_lock_holder_clears_leftovers(t
     startup = resolve_startup(str(data), None)
     assert startup.model_path == model and startup.store_dir == str(data / "stores" / "default-m-1")
     assert sorted(os.listdir(data / "stores")) == ["default-m-1", "default-m-2"]   # reads only
-    remove_leftovers(str(data), startup.pointer)
+    remove_leftovers(str(data), startup)
     assert os.listdir(data / "stores") == ["default-m-1"]
     assert sorted(os.listdir(data)) == ["active-model.json", "notes.txt", "stores"]
     os.rename(data / "stores" / "default-m-1", data / "stores" / "gone")
     with pytest.raises(ValueError, match="missing"):
         resolve_startup(str(data), None)
+
+
+def _collection(data, name: str, model: str | None, store_files: bool = True) -> None:
+    home = data / "collections" / name
+    home.mkdir(parents=True)
+    write_manifest(str(home), Manifest(name, 32, "cosine", model, 1.0))
+    if store_files:
+        (home / "wal-00000000.log").write_bytes(b"W2VWAL1\n")
+        (home / "LOCK").write_text("")
+
+
+def test_startup_opens_each_collection_where_the_pointer_says(tmp_path):
+    data = tmp_path / "data"
+    for name in ("default-m-1", "notes-m-1", "gone-m-1", "notes-m-2"):
+        (data / "stores" / name).mkdir(parents=True)
+    _collection(data, "notes", "default")       # switched, old side not yet removed
+    _collection(data, "anew", "default")        # removed after the switch and made anew
+    _collection(data, "raw", None)              # its own vectors: never switched
+    model = build_model(str(tmp_path / "m"))
+    write_pointer(str(data), ActivePointer("m", model, {
+        "default": "stores/default-m-1", "notes": "stores/notes-m-1",
+        "gone": "stores/gone-m-1",              # removed after the switch (crash mid-removal)
+        "anew": "stores/anew-m-1", "raw": "stores/notes-m-2"}))
+    startup = resolve_startup(str(data), None)
+    assert startup.collection_stores == {"notes": str(data / "stores" / "notes-m-1")}
+    remove_leftovers(str(data), startup)
+    assert sorted(os.listdir(data / "stores")) == ["default-m-1", "notes-m-1"]
+    assert os.listdir(data / "collections" / "notes") == ["manifest.json"]
+    for kept in ("anew", "raw"):                # served from their own directories
+        assert sorted(os.listdir(data / "collections" / kept)) == [
+            "LOCK", "manifest.json", "wal-00000000.log"]
+    assert new_store_directory(str(data), "anew", "m") == os.path.join("stores", "anew-m-2")
 
 
 def test_a_request_pinned_before_a_switch_answers_from_the_old_pair(tmp_path):
@@ -163,7 +199,7 @@ def test_a_request_pinned_before_a_switch_answers_from_the_old_pair(tmp_path):
         pinned = state.pinned()
         other = load_model(build_model(str(tmp_path / "m2"), seed=11))
         store = MemoryStore.open(str(tmp_path / "other-store"), other.dim)
-        state.refit_relations(other, store=store)
+        state.refit_relations(other, stores={"default": store})
         assert state.store is store and state.model is other
         assert pinned.store is not store and pinned.model.path == model_dir
         assert pinned.relations.model is pinned.model            # never a mix

@@ -1,7 +1,8 @@
 """Switching the served model live: under three reader threads no request fails and every
 answer comes from one model and its vectors; afterwards every item is there and found
 first by its own text, and a word of the new text sits with the words it was used like;
-a rollback works the same way; a SIGKILL mid-switch restarts on one model, whole."""
+a rollback works the same way; a SIGKILL mid-switch restarts on one model, whole, with
+every collection bound to it on the same side."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 import requests
 from models_helpers import (
@@ -24,6 +26,7 @@ from models_helpers import (
 from service_server import start_server, stop_server
 
 from world2vec import cli
+from world2vec.embeddings import load_model
 
 N_ITEMS = 1500
 
@@ -111,12 +114,27 @@ def test_writes_during_a_switch_are_all_kept(srv, items):
     assert requests.get(url + "/memories/" + items[-1]["id"], timeout=30).status_code == 404
 
 
+def _stored_as(url: str, collection: str, items: list[dict], model) -> list[str]:
+    """The ids (of ``items``) whose stored vector is not ``model``'s encoding of their text."""
+    wrong = []
+    for item in items:
+        got = requests.get(f"{url}/collections/{collection}/memories/{item['id']}",
+                           timeout=30).json()["vector"]
+        if not np.allclose(got, model.encode_texts([item["text"]])[0], atol=1e-5):
+            wrong.append(item["id"])
+    return wrong
+
+
 def test_a_sigkill_mid_switch_restarts_on_one_model_with_every_item(model_dir, tmp_path):
     items = memory_items(4000, seed=7)       # a switch of about a second: killed inside it
+    notes = [dict(item, id="c" + item["id"]) for item in memory_items(300, seed=8)]
     data = str(tmp_path / "data")
     server = start_server(model_dir, data, str(tmp_path / "log1"))
     try:
         load_items(server.url, items, 32)
+        requests.post(server.url + "/collections", json={"name": "notes"}, headers=AUTH,
+                      timeout=30).raise_for_status()
+        load_items(server.url + "/collections/notes", notes, 32)
         r = requests.post(server.url + "/models/train", headers=AUTH, timeout=30,
                           json={"name": "fixture-blicket", "texts": fixture_text()})
         assert wait_job(server.url, r.json()["job"])["state"] == "done"
@@ -132,12 +150,18 @@ def test_a_sigkill_mid_switch_restarts_on_one_model_with_every_item(model_dir, t
         health = requests.get(server.url + "/health", timeout=30).json()
         assert health["model"] in ("fixture-features", "fixture-blicket")
         assert health["items"] == len(items) + 1
+        assert health["collections"] == {"default": len(items) + 1, "notes": len(notes) + 1}
         assert own_text_found_first(server.url, items, sample=60) == []
+        assert own_text_found_first(server.url, notes, sample=30, collection="notes") == []
         served = requests.get(server.url + "/models", timeout=30).json()["active"]
         assert served == health["model"]
+        model = load_model(model_dir if served == "fixture-features"      # one side, whole
+                           else os.path.join(data, "models", served))
+        assert _stored_as(server.url, "notes", notes[:20], model) == []
+        assert _stored_as(server.url, "default", items[:20], model) == []
         stores = os.path.join(data, "stores")
         left = os.listdir(stores) if os.path.isdir(stores) else []
-        assert len(left) == (1 if served == "fixture-blicket" else 0), left
+        assert len(left) == (2 if served == "fixture-blicket" else 0), left
         r = requests.post(server.url + "/models/fixture-blicket/activate", headers=AUTH,
                           json={}, timeout=30)
         assert wait_job(server.url, r.json()["job"])["state"] == "done"
@@ -147,12 +171,16 @@ def test_a_sigkill_mid_switch_restarts_on_one_model_with_every_item(model_dir, t
     extra = tmp_path / "extra.jsonl"
     extra.write_text(json.dumps({"id": "loaded-later", "text": "the blicket and the lion"}) + "\n")
     assert cli.main(["load", "--data", data, str(extra)]) == 0
+    assert cli.main(["load", "--data", data, "--collection", "notes", str(extra)]) == 0
     server = start_server(model_dir, data, str(tmp_path / "log3"))
     try:
         health = requests.get(server.url + "/health", timeout=30).json()
         assert health["model"] == "fixture-blicket" and health["items"] == len(items) + 2
-        hits = requests.post(server.url + "/search", json={"text": "the blicket and the lion",
-                                                           "k": 1}, timeout=30).json()["results"]
-        assert hits[0]["id"] == "loaded-later" and hits[0]["score"] > 0.999
+        assert health["collections"]["notes"] == len(notes) + 2
+        for scope in ("", "/collections/notes"):
+            hits = requests.post(server.url + scope + "/search", timeout=30,
+                                 json={"text": "the blicket and the lion", "k": 1}
+                                 ).json()["results"]
+            assert hits[0]["id"] == "loaded-later" and hits[0]["score"] > 0.999
     finally:
         stop_server(server)

@@ -31,14 +31,21 @@ def run_dump(args: argparse.Namespace) -> int:
     from world2vec.engine.progress import Progress
     from world2vec.memory import MemoryStoreError
     from world2vec.memory.collections.export import iter_items
+    from world2vec.service.models import resolve_startup
 
     if not os.path.isdir(args.data):
         raise UsageError(f"no such data directory: {args.data}")
+    try:  # a data directory whose served model was switched names where its stores are
+        served = resolve_startup(args.data, None)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    store_dir = (served.collection_stores.get(args.collection) if args.collection != "default"
+                 else served.store_dir if served.pointer is not None else None)
     out = sys.stdout
     count = 0
     try:
         with Progress(desc="dump", unit="items") as bar:
-            for item in iter_items(args.data, args.collection):
+            for item in iter_items(args.data, args.collection, store_dir):
                 out.write(json.dumps(item, ensure_ascii=False, allow_nan=False))
                 out.write("\n")
                 count += 1

@@ -110,10 +110,12 @@ def run(args: argparse.Namespace) -> int:
         from world2vec.memory.collections.export import collection_files
         from world2vec.memory.collections.manifest import read_manifest
         try:
-            path, state["dim"], metric = collection_files(args.data, args.collection)
+            # (one re-encoded by a model switch has its store where the pointer says)
+            switched = served.collection_stores.get(args.collection)
+            path, state["dim"], metric = collection_files(args.data, args.collection, switched)
         except MemoryStoreError as exc:
             raise UsageError(f"{exc} in {args.data} (create it with POST /collections)") from None
-        model_less = read_manifest(path).model is None
+        model_less = switched is None and read_manifest(path).model is None
 
     def open_store(dim: int):
         if state["store"] is None:

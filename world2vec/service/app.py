@@ -52,16 +52,20 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     startup = model_admin.resolve_startup(config.data, config.model)
     if model is None:
         model = model_admin.load_served_model(startup)
-    # The collections live under DATA (or the given store's directory); ``default``'s
-    # store is the one the pointer names when the data directory switched models.
+    # The collections live under DATA (or the given store's directory); the stores of
+    # ``default`` and of the collections bound to the model are the ones the pointer
+    # names when the data directory switched models.
     if store is None and config.backend == "milvus":
         # The one place the backend is chosen; pymilvus is imported only here.
         collections: Any = _open_milvus(config, int(model.dim))
     else:
         data = os.path.abspath(config.data) if store is None else store.data_dir
+        store_dirs = None                 # the collections a switch re-encoded, if any
         if store is None:
             store = MemoryStore.open(startup.store_dir, int(model.dim), config.index)
-        collections = Collections.open(data, int(model.dim), config.index, default=store)
+            store_dirs = startup.collection_stores
+        collections = Collections.open(data, int(model.dim), config.index, default=store,
+                                       store_dirs=store_dirs)
     state = ServiceState(config, model, collections.default.store, collections)
     _warm_up(model)
 

@@ -23,6 +23,7 @@ import re
 import shutil
 import threading
 import time
+import weakref
 from typing import Any
 
 from world2vec.embeddings.relation_book import RelationBook
@@ -50,8 +51,8 @@ def relations_directory(data: str, model_name: str) -> str:
 
 
 class Served:
-    """One served pair: a model, the collections whose ``default`` store it encoded, and
-    the relations fitted on it. Replaced whole, never edited."""
+    """One served pair: a model, the collections (those bound to the model hold vectors
+    it encoded), and the relations fitted on it. Replaced whole, never edited."""
 
     def __init__(self, model: Any, collections: Collections, relations: RelationBook) -> None:
         self.model = model
@@ -65,12 +66,12 @@ class Served:
         """The ``default`` collection's store (what the unscoped routes act on)."""
         return self.collections.default.store
 
-    def replaced(self, model: Any = None, store: Any = None,
+    def replaced(self, model: Any = None, stores: dict[str, Any] | None = None,
                  relations: RelationBook | None = None) -> Served:
-        """A new pair: this one with ``model``, the ``default`` ``store`` and ``relations``
-        given in place of its own (the other collections are shared)."""
+        """A new pair: this one with ``model``, the collections' ``stores`` (by name) and
+        ``relations`` given in place of its own (the collections not named are shared)."""
         return Served(self.model if model is None else model,
-                      self.collections if store is None else self.collections.with_default(store),
+                      self.collections.with_stores(stores) if stores else self.collections,
                       self.relations if relations is None else relations)
 
     def enter(self) -> None:
@@ -120,6 +121,9 @@ class ServiceState:
             log.warning("relations not usable on model %s: %s", model.name,
                         "; ".join(f"{n}: {r}" for n, r in relations.unavailable.items()))
         self._served = Served(model, collections, relations)
+        #: Every pair served since start that something still refers to (a pinned request):
+        #: a switch waits for all but the current one before it closes the old stores.
+        self._pairs: weakref.WeakSet[Served] = weakref.WeakSet([self._served])
         self._root = self          # a pinned copy's root is the shared state
         self._pinned = False
 
@@ -186,15 +190,16 @@ class ServiceState:
             self._pinned = False
             self._served.leave()
 
-    def refit_relations(self, model: Any, store: MemoryStore | None = None) -> dict[str, str]:
+    def refit_relations(self, model: Any, stores: dict[str, Any] | None = None) -> dict[str, str]:
         """Carry the user's relations over to ``model``, the newly served one, and fit each
         again from its pairs. Returns those it cannot fit, name -> reason (kept on disk,
         listed as unavailable).
 
-        With ``store`` (the memory re-encoded by ``model``), this *is* the switch: the
-        model, that memory (as the ``default`` collection) and the refitted relations
-        replace the served pair in one reference swap, under the relations lock (so
-        nothing taught meanwhile is left behind). Without it only the relations are replaced.
+        With ``stores`` (collection name -> the store ``model`` re-encoded it into), this
+        *is* the switch: the model, those stores (``default`` and every other collection
+        bound to the model) and the refitted relations replace the served pair in one
+        reference swap, under the relations lock (so nothing taught meanwhile is left
+        behind). Without it only the relations are replaced.
 
         Why the files move too: the relations live under the served model's name, so a
         restart on ``model`` must find them there. A relation the new model's directory
@@ -207,19 +212,31 @@ class ServiceState:
             if target != current.relations.directory:
                 _carry_relations(current.relations.directory, target)
             book = RelationBook(target, model)   # fits every relation from its pairs
-            root._served = current.replaced(model=model if store is not None else None,
-                                            store=store, relations=book)
+            root._served = current.replaced(model=model if stores else None,
+                                            stores=stores, relations=book)
+            root._pairs.add(root._served)
             return book.unavailable
 
-    def serve_store(self, store: Any) -> Served:
-        """Serve ``store`` as the ``default`` memory, with the same model and relations
-        (a switch serves the live memory through a wrapper that notes the writes); returns
-        the pair served until now."""
+    def serve_stores(self, stores: dict[str, Any]) -> Served:
+        """Serve the collections named in ``stores`` from the stores given, with the same
+        model and relations (a switch serves the live stores through wrappers that note
+        the writes); returns the pair served until now."""
         root = self._root
         with root.relations_lock:
             current = root._served
-            root._served = current.replaced(store=store)
+            root._served = current.replaced(stores=stores)
+            root._pairs.add(root._served)
             return current
+
+    def wait_previous_idle(self, timeout: float) -> bool:
+        """Wait until no request works on a pair served before the current one (those a
+        switch made, and those a relation taught meanwhile made); False if ``timeout`` ran
+        out first."""
+        root = self._root
+        deadline = time.monotonic() + timeout
+        with root.relations_lock:
+            previous = [pair for pair in root._pairs if pair is not root._served]
+        return all(pair.wait_idle(max(0.0, deadline - time.monotonic())) for pair in previous)
 
     def close(self) -> None:
         """Snapshot and release every collection (called when the worker exits)."""

@@ -22,15 +22,20 @@ from world2vec.memory.view import stored_vectors
 RETRIES = 5
 
 
-def collection_files(data_dir: str, name: str) -> tuple[str, int | None, str]:
+def collection_files(data_dir: str, name: str,
+                     store_dir: str | None = None) -> tuple[str, int | None, str]:
     """``(directory, dim, metric)`` of a collection of ``data_dir`` (dim None: nothing
-    stored yet); :class:`UnknownCollection` if there is none."""
+    stored yet); :class:`UnknownCollection` if there is none. ``store_dir``: where its
+    store is, when not in its own directory (a model switch wrote it elsewhere)."""
     if name == DEFAULT:
-        return data_dir, stored_dim(data_dir) if os.path.isdir(data_dir) else None, "cosine"
+        path = store_dir or data_dir
+        return path, stored_dim(path) if os.path.isdir(path) else None, "cosine"
     path = os.path.join(data_dir, COLLECTIONS_DIR, check_name(name))
     if not os.path.isfile(os.path.join(path, "manifest.json")):
         raise UnknownCollection(name)
     manifest = read_manifest(path)
+    if store_dir:
+        return store_dir, stored_dim(store_dir), manifest.metric
     return path, manifest.dim, manifest.metric
 
 
@@ -45,10 +50,12 @@ def _read(path: str, dim: int, metric: str) -> Recovered:
     raise AssertionError("unreachable")
 
 
-def iter_items(data_dir: str, name: str = DEFAULT) -> Iterator[dict[str, Any]]:
+def iter_items(data_dir: str, name: str = DEFAULT,
+               store_dir: str | None = None) -> Iterator[dict[str, Any]]:
     """Every item of collection ``name`` as ``world2vec load`` reads it (JSON form, with
-    its vector as a list of floats), in storage order."""
-    path, dim, metric = collection_files(data_dir, name)
+    its vector as a list of floats), in storage order (``store_dir``: see
+    :func:`collection_files`)."""
+    path, dim, metric = collection_files(data_dir, name, store_dir)
     if dim is None:
         return
     state = _read(path, dim, metric)

@@ -11,11 +11,18 @@ Creating and removing are atomic on disk: a collection is built under a hidden
 temporary name (manifest written and fsync'd) and renamed into place; a removed one is
 renamed to a hidden name first, then deleted. A crash leaves at worst a hidden
 directory, which the next open removes.
+
+A collection's store may live outside its directory: a model switch re-encodes the
+collections bound to the served model into new store directories (the service's
+``DATA/stores/``, named by its pointer) and opens them here through ``store_dirs``;
+the collection's directory keeps its manifest, and removing the collection removes
+both.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
 import shutil
@@ -73,6 +80,12 @@ class Collection:
     def model(self) -> str | None:
         return self.manifest.model
 
+    @property
+    def store_dir(self) -> str:
+        """Where the store's files are: the collection's directory, or the store directory a
+        model switch wrote (see the module docstring)."""
+        return getattr(self.store, "data_dir", None) or self.path
+
     def info(self, detail: bool = False) -> dict[str, Any]:
         """``{"name", "dim", "metric", "model", "items"}``, with ``detail`` also the index
         in service and the bytes its files take on disk."""
@@ -81,8 +94,15 @@ class Collection:
         if detail:
             out["index"] = self.store.stats()["index"]
             out["bytes"] = directory_bytes(self.path, skip=(COLLECTIONS_DIR, SNAPSHOTS_DIR))
+            if not _inside(self.store_dir, self.path):
+                out["bytes"] += directory_bytes(self.store_dir)
             out["created_at"] = self.manifest.created_at
         return out
+
+
+def _inside(path: str, parent: str) -> bool:
+    path, parent = os.path.abspath(path), os.path.abspath(parent)
+    return os.path.commonpath([path, parent]) == parent
 
 
 def directory_bytes(path: str, skip: tuple[str, ...] = ()) -> int:
@@ -106,22 +126,27 @@ class Collections:
     a dictionary. A store removed while a request still holds it raises StoreClosed.
     """
 
-    def __init__(self, data_dir: str, default: MemoryStore, open_store: OpenStore) -> None:
+    def __init__(self, data_dir: str, default: MemoryStore, open_store: OpenStore,
+                 store_dirs: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self._open_store = open_store
+        #: Collections whose store a model switch wrote elsewhere: name -> directory.
+        self._store_dirs = dict(store_dirs or {})
         self._lock = threading.Lock()
         manifest = Manifest(DEFAULT, default.dim, default.metric, DEFAULT, None)
         # Where default's files are: DATA itself, or the store a model switch wrote.
         self._default = Collection(manifest, default, getattr(default, "data_dir", data_dir))
-        #: The other collections, by name (shared with :meth:`with_default`'s twins).
+        #: The other collections, by name (copied into :meth:`with_stores`'s twins).
         self._by_name: dict[str, Collection] = {}
 
     @classmethod
     def open(cls, data_dir: str, dim: int, index: str = "auto", *,
              default: MemoryStore | None = None, background: bool = True,
-             **index_options: Any) -> Collections:
+             store_dirs: dict[str, str] | None = None, **index_options: Any) -> Collections:
         """Open every collection of ``data_dir``; ``dim`` is the served model's (the
-        ``default`` collection's). ``default`` may be given already open."""
+        ``default`` collection's). ``default`` may be given already open. ``store_dirs``:
+        collections bound to the model whose store a model switch wrote elsewhere, name ->
+        directory (those stores hold the served model's vectors, so its dimension)."""
         data_dir = os.path.abspath(data_dir)
 
         def open_store(path: str, store_dim: int, metric: str) -> MemoryStore:
@@ -130,7 +155,7 @@ class Collections:
 
         if default is None:
             default = open_store(data_dir, dim, "cosine")
-        manager = cls(data_dir, default, open_store)
+        manager = cls(data_dir, default, open_store, store_dirs)
         try:
             manager._open_existing()
         except BaseException:
@@ -138,13 +163,24 @@ class Collections:
             raise
         return manager
 
-    def with_default(self, store: MemoryStore) -> Collections:
-        """The same collections with ``store`` as ``default`` (a model switch serves a
-        re-encoded default store). The other collections are shared, not copied: one
-        created or removed through either manager is seen by both."""
+    def with_stores(self, stores: dict[str, Any]) -> Collections:
+        """A manager of the same collections with the stores given by name in place of
+        theirs (a model switch serves each bound collection through a watch, then the
+        stores it re-encoded). The collections not named are the same objects; the twin
+        has a dictionary of its own (collections created or removed through it are not
+        seen by this one: the service lets writes reach one manager at a time) and
+        shares this one's lock."""
         twin = copy.copy(self)
-        manifest = Manifest(DEFAULT, store.dim, store.metric, DEFAULT, None)
-        twin._default = Collection(manifest, store, getattr(store, "data_dir", self.data_dir))
+        twin._by_name = dict(self._by_name)
+        for name, store in stores.items():
+            if name == DEFAULT:
+                manifest = Manifest(DEFAULT, store.dim, store.metric, DEFAULT, None)
+                twin._default = Collection(manifest, store,
+                                           getattr(store, "data_dir", self.data_dir))
+                continue
+            was = self.get(name)
+            manifest = dataclasses.replace(was.manifest, dim=int(store.dim))
+            twin._by_name[name] = Collection(manifest, store, was.path)
         return twin
 
     @property
@@ -163,7 +199,12 @@ class Collections:
                 log.warning("%s: not a collection (no manifest.json); left alone", path)
                 continue
             manifest = read_manifest(path)
-            store = self._open_store(path, manifest.dim, manifest.metric)
+            store_dir = self._store_dirs.get(manifest.name)
+            if store_dir is not None and manifest.model == DEFAULT:   # a switch re-encoded it
+                manifest = dataclasses.replace(manifest, dim=self._default.dim)
+            else:
+                store_dir = path
+            store = self._open_store(store_dir, manifest.dim, manifest.metric)
             self._by_name[manifest.name] = Collection(manifest, store, path)
 
     # -- lookups ------------------------------------------------------------------
@@ -223,8 +264,9 @@ class Collections:
             return created
 
     def delete(self, name: str) -> None:
-        """Remove a collection and its files; ``default`` cannot go (:class:`CollectionInUse`:
-        remove its items with ``delete_by_filter({})`` instead)."""
+        """Remove a collection and its files (its store's too, where a model switch put
+        them); ``default`` cannot go (:class:`CollectionInUse`: remove its items with
+        ``delete_by_filter({})`` instead)."""
         if name == DEFAULT:
             raise CollectionInUse("the default collection always exists; remove its items "
                                   "instead (POST /memories/delete with {\"filter\": {}})")
@@ -236,6 +278,8 @@ class Collections:
             os.rename(collection.path, doomed)
             fsync_dir(self.root)
         shutil.rmtree(doomed, ignore_errors=True)
+        if not _inside(collection.store_dir, collection.path):
+            shutil.rmtree(collection.store_dir, ignore_errors=True)
 
     def close(self) -> None:
         """Close every store (snapshotting each); safe to call twice."""

@@ -41,7 +41,7 @@ class ModelAdmin:
                 self.registry.remember(path, "startup", name=previous.get("model"))
         live_dir = getattr(state.store, "data_dir", None)     # None: a Milvus memory
         if live_dir and os.path.abspath(live_dir) == os.path.abspath(startup.store_dir):
-            remove_leftovers(self.data_dir, startup.pointer)   # we hold the live store's lock
+            remove_leftovers(self.data_dir, startup)   # we hold the live stores' locks
             self._remove_staging()
 
     @property

@@ -1,18 +1,23 @@
 """The stores whose vectors the served model encoded, and where each one's files live.
 
 THE SEAM for collections: :func:`stores_bound_to_model` is the one place that says which
-stores a model switch must re-encode. Today that is the service's one memory; when
-collections arrive it returns every collection bound to the served model (``"model":
-"default"``), and the switch (switch.py) re-encodes and replaces each of them the same
-way; collections with their own vectors (``"model": null``) are never touched.
+stores a model switch must re-encode: the ``default`` collection's and every collection
+created with ``"model": "default"``; the switch (switch.py) re-encodes and replaces each
+of them the same way. Collections with their own vectors (``"model": null``) are never
+touched.
 
-Where a store lives: a data directory that never switched keeps its memory in ``DATA``
-itself (as it always has); each switch writes a complete new store into
-``DATA/stores/<store>-<model>-<n>/`` and the pointer (pointer.py) names the current
-one. :func:`resolve_startup` reads the pointer (and nothing else: ``world2vec load``
-calls it too); :func:`remove_leftovers`, called once the service holds the live store's
-lock, removes the store directories no pointer names (a switch that crashed before its
-commit, or the old side of one that crashed after it).
+Where a store lives: a data directory that never switched keeps ``default``'s memory in
+``DATA`` itself (as it always has) and each collection's in ``DATA/collections/<name>/``
+beside its manifest; each switch writes a complete new store for every bound collection
+into ``DATA/stores/<collection>-<model>-<n>/`` and the pointer (pointer.py) names them
+all, in one commit. :func:`resolve_startup` reads the pointer (and nothing else:
+``world2vec load`` calls it too); :func:`remove_leftovers`, called once the service holds
+the live stores' locks, removes the store directories no pointer names (a switch that
+crashed before its commit, the old side of one that crashed after it, the store of a
+collection removed since) and the memory files the pointer switched away from.
+
+A collection the pointer names but whose store directory is gone was removed after the
+switch and made anew: its store is in its own directory again.
 """
 
 from __future__ import annotations
@@ -21,19 +26,26 @@ import logging
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from world2vec.embeddings import load_model
-from world2vec.memory import MemoryStore
+from world2vec.memory import MemoryStore, MemoryStoreError
+from world2vec.memory.collections.manifest import (
+    COLLECTIONS_DIR,
+    DEFAULT,
+    MANIFEST,
+    check_name,
+    read_manifest,
+)
 from world2vec.memory.snapshot import SNAP_RE, WAL_RE, read_snapshot
 from world2vec.service.models.pointer import STORES_DIR, ActivePointer, read_pointer
 
 log = logging.getLogger("world2vec.service")
 
-DEFAULT_STORE = "default"
+DEFAULT_STORE = DEFAULT
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -48,11 +60,17 @@ class BoundStore:
 
 
 def stores_bound_to_model(state: Any) -> list[BoundStore]:
-    """Every store whose texts the served model encodes (see the module docstring)."""
+    """Every store whose texts the served model encodes, ``default`` first (see the
+    module docstring)."""
     data = os.path.abspath(state.config.data)
-    store = state.store
-    return [BoundStore(DEFAULT_STORE, store, os.path.relpath(store.data_dir, data)
-                       if os.path.abspath(store.data_dir) != data else "")]
+    return [BoundStore(c.name, c.store, relative_directory(data, c.store_dir))
+            for c in state.collections if c.name == DEFAULT_STORE or c.model == DEFAULT]
+
+
+def relative_directory(data_dir: str, path: str) -> str:
+    """``path`` relative to DATA (``""`` for DATA itself), as the pointer records stores."""
+    path = os.path.abspath(path)
+    return "" if path == os.path.abspath(data_dir) else os.path.relpath(path, data_dir)
 
 
 @dataclass
@@ -87,11 +105,17 @@ def copy_items(store: MemoryStore, attempts: int = 3) -> StoreCopy:
 
 
 def new_store_directory(data_dir: str, store_name: str, model_name: str) -> str:
-    """A fresh directory name (relative to DATA) for ``store_name`` encoded by ``model_name``."""
+    """A fresh directory name (relative to DATA) for ``store_name`` encoded by ``model_name``.
+
+    Never one the pointer names, even if missing: a collection removed since the last
+    switch leaves its name there, and a store written under it by a switch that crashed
+    before its commit would be taken for the committed one."""
     root = os.path.join(data_dir, STORES_DIR)
     os.makedirs(root, exist_ok=True)
     stem = f"{_UNSAFE.sub('_', store_name)}-{_UNSAFE.sub('_', model_name).lstrip('.')}"
-    taken = set(os.listdir(root))
+    pointer = read_pointer(data_dir)
+    taken = set(os.listdir(root)) | {os.path.basename(os.path.normpath(p)) for p in
+                                     (pointer.stores.values() if pointer else ()) if p}
     n = 1
     while f"{stem}-{n}" in taken:
         n += 1
@@ -101,15 +125,18 @@ def new_store_directory(data_dir: str, store_name: str, model_name: str) -> str:
 @dataclass
 class Startup:
     """Where the service starts: the model directory to load (None: ``--model`` or the
-    bundled one), the default store's directory, and the pointer (None if never switched)."""
+    bundled one), the default store's directory, the other collections' store directories
+    a switch wrote (name -> absolute directory; the others are in their own directories),
+    and the pointer (None if never switched)."""
 
     model_path: str | None
     store_dir: str
     pointer: ActivePointer | None
+    collection_stores: dict[str, str] = field(default_factory=dict)
 
 
 def resolve_startup(data_dir: str, configured_model: str | None) -> Startup:
-    """Where the model and the default store of ``data_dir`` are (reads only)."""
+    """Where the model and the stores of ``data_dir`` are (reads only)."""
     data_dir = os.path.abspath(data_dir)
     pointer = read_pointer(data_dir) if os.path.isdir(data_dir) else None
     if pointer is None:
@@ -125,14 +152,31 @@ def resolve_startup(data_dir: str, configured_model: str | None) -> Startup:
     if configured_model and os.path.abspath(configured_model) != model_path:
         log.warning("serving %s (activated in %s) rather than --model %s: the memory holds "
                     "that model's vectors", pointer.model, data_dir, configured_model)
-    return Startup(model_path, store_dir, pointer)
+    collections = {name: os.path.join(data_dir, rel) for name, rel in pointer.stores.items()
+                   if name != DEFAULT_STORE and rel and _bound_collection(data_dir, name)
+                   and os.path.isdir(os.path.join(data_dir, rel))}
+    return Startup(model_path, store_dir, pointer, collections)
 
 
-def remove_leftovers(data_dir: str, pointer: ActivePointer | None) -> None:
-    """Remove the stores ``pointer`` does not name, and the memory files in DATA itself
-    when the pointer names another store. Only the process holding the live store's
-    lock may call this: a switch in progress elsewhere would lose its new store."""
-    named = {os.path.normpath(p) for p in (pointer.stores.values() if pointer else ()) if p}
+def _bound_collection(data_dir: str, name: str) -> bool:
+    """Whether collection ``name`` exists in ``data_dir`` and is bound to the model."""
+    try:
+        home = os.path.join(data_dir, COLLECTIONS_DIR, check_name(name))
+        return os.path.isfile(os.path.join(home, MANIFEST)) and read_manifest(home).model == DEFAULT
+    except (OSError, ValueError, KeyError, MemoryStoreError):   # not a collection's name
+        return False
+
+
+def remove_leftovers(data_dir: str, startup: Startup) -> None:
+    """Remove the stores the pointer does not name for a live collection, and the memory
+    files in DATA itself or in a collection's directory when the pointer names another
+    store for it. Only the process holding the live stores' locks may call this: a switch
+    in progress elsewhere would lose its new stores."""
+    pointer = startup.pointer
+    named = {os.path.normpath(relative_directory(data_dir, d))
+             for d in startup.collection_stores.values()}
+    if pointer is not None and pointer.stores.get(DEFAULT_STORE):
+        named.add(os.path.normpath(pointer.stores[DEFAULT_STORE]))
     root = os.path.join(data_dir, STORES_DIR)
     if os.path.isdir(root):
         for name in os.listdir(root):
@@ -141,6 +185,8 @@ def remove_leftovers(data_dir: str, pointer: ActivePointer | None) -> None:
                 shutil.rmtree(os.path.join(root, name), ignore_errors=True)
     if pointer is not None and pointer.stores.get(DEFAULT_STORE):
         retire_store_directory(data_dir, "")     # a memory in DATA itself, switched away from
+    for name in startup.collection_stores:       # and one in a collection's own directory
+        retire_store_directory(data_dir, os.path.join(COLLECTIONS_DIR, name))
 
 
 def load_named(path: str | None, name: str | None = None) -> Any:
@@ -173,14 +219,18 @@ def recorded_location(data_dir: str, path: str) -> str:
 
 
 def retire_store_directory(data_dir: str, relative: str) -> None:
-    """Remove a store no longer served: its folder under DATA/stores, or for ``""`` only
-    the memory files in DATA itself (snapshots, logs, lock), nothing else there."""
-    if relative:
-        shutil.rmtree(os.path.join(data_dir, relative), ignore_errors=True)
+    """Remove a store no longer served: its folder under DATA/stores, or, for DATA itself
+    (``""``) or a collection's own directory, only the memory files there (snapshots,
+    logs, lock), nothing else (the collections, the models, a collection's manifest)."""
+    path = os.path.join(data_dir, relative) if relative else data_dir
+    if os.path.normpath(relative).split(os.sep)[0] == STORES_DIR:
+        shutil.rmtree(path, ignore_errors=True)
         return
-    for name in os.listdir(data_dir):
-        path = os.path.join(data_dir, name)
+    if not os.path.isdir(path):
+        return
+    for name in os.listdir(path):
+        entry = os.path.join(path, name)
         if SNAP_RE.match(name) or (name.startswith("snapshot-") and name.endswith(".tmp")):
-            shutil.rmtree(path, ignore_errors=True)
+            shutil.rmtree(entry, ignore_errors=True)
         elif WAL_RE.match(name) or name == "LOCK":
-            os.remove(path)
+            os.remove(entry)
