@@ -22,8 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from world2vec.memory.collections.manifest import Manifest, invalid
 from world2vec.memory.errors import ValidationError
-from world2vec.memory.milvus.checks import check_metric
 from world2vec.memory.milvus.errors import (
     CollectionExists,
     CollectionInUse,
@@ -204,27 +204,16 @@ class MilvusCollections:
                model: Any = DEFAULT) -> MilvusCollection:
         """Create a collection: ``model`` "default" (the served model's dim; ``dim`` may
         be omitted or must agree) or None (bring vectors: ``dim`` needed).
-        :class:`CollectionExists` if the name is taken."""
-        name = check_name(name)
-        metric = check_metric("cosine" if metric is None else metric)
-        if model not in (DEFAULT, None):
-            raise ValidationError(f"model must be \"default\" (the served model encodes texts) "
-                                  f"or null (bring your own vectors), got {model!r}")
-        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)
-                                or not 1 <= dim <= MAX_DIM):
-            raise ValidationError(f"dim must be an integer from 1 to {MAX_DIM}, got {dim!r}")
-        if model == DEFAULT:
-            if dim is not None and dim != self.model_dim:
-                raise ValidationError(f"a collection bound to the model has the model's "
-                                      f"dimension {self.model_dim}, not {dim} (give model: "
-                                      f"null to bring vectors of your own dimension)")
-            dim = self.model_dim
-        elif dim is None:
-            raise ValidationError("a collection without a model (model: null) needs 'dim'")
-        if name in self:
-            raise CollectionExists(name)
-        self._create(name, dim, metric, model)
-        return self.get(name)
+        :class:`CollectionExists` if the name is taken. The request is checked by the
+        embedded store's rules (``Manifest.checked``), so a mistake names the same field."""
+        wanted = Manifest.checked(name, dim, metric, model, self.model_dim)
+        if wanted.dim > MAX_DIM:
+            raise invalid("dim", f"dim must be an integer from 1 to {MAX_DIM} on Milvus "
+                                 f"(its largest vector), got {wanted.dim}")
+        if wanted.name in self:
+            raise CollectionExists(wanted.name)
+        self._create(wanted.name, wanted.dim, wanted.metric, wanted.model)
+        return self.get(wanted.name)
 
     def _create(self, name: str, dim: int, metric: str, model: str | None) -> None:
         with milvus_errors(f"creating collection {name!r}"):
