@@ -34,13 +34,19 @@ class ServiceBackends:
         self.milvus_uri = os.path.join(root, "milvus.db")
         self._numbers = itertools.count()
 
-    def app(self, backend: str, model_dir: str, data: str, **config: Any) -> Any:
+    def app(self, backend: str, model_dir: str | None, data: str, *, model: Any = None,
+            prefix: str | None = None, **config: Any) -> Any:
         """``create_app`` on ``backend`` with a fresh memory: an empty data directory
-        ``data``, and with Milvus collections of the app's own in the shared file."""
+        ``data``, and with Milvus collections of the app's own in the shared file (or those
+        under ``prefix``: two apps on one prefix are two replicas of one service)."""
         if backend == "faiss":
-            return create_app(ServiceConfig(model=model_dir, data=data, **config))
+            return create_app(ServiceConfig(model=model_dir, data=data, **config), model=model)
         if not HAVE_MILVUS:
             pytest.skip("pymilvus / milvus-lite not installed (the 'milvus' extra)")
         config = dict(config, backend="milvus", milvus_uri=self.milvus_uri)
-        return create_app(ServiceConfig(model=model_dir, data=data, **config),
-                          milvus_options={"prefix": f"t{next(self._numbers)}_"})
+        return create_app(ServiceConfig(model=model_dir, data=data, **config), model=model,
+                          milvus_options={"prefix": prefix or self.new_prefix()})
+
+    def new_prefix(self) -> str:
+        """A Milvus name prefix no app has used in this session."""
+        return f"t{next(self._numbers)}_"

@@ -30,6 +30,7 @@ from world2vec.memory.milvus.errors import (
     UnknownCollection,
     milvus_errors,
 )
+from world2vec.memory.milvus.records import MilvusRecords
 from world2vec.memory.milvus.schema import (
     build_index_params,
     build_schema,
@@ -48,15 +49,25 @@ def connect(uri: str, token: str | None = None) -> Any:
     """A ``MilvusClient`` for ``uri``: ``http(s)://host:port`` (a server or cluster) or a
     local ``*.db`` file path (Milvus Lite, started in this process)."""
     from pymilvus import MilvusClient
+    from pymilvus.exceptions import MilvusException
 
-    if "://" not in uri:
+    lite = "://" not in uri
+    if lite:
         if not uri.endswith(".db"):
             raise ValidationError(f"--milvus-uri {uri}: give http(s)://host:port for a Milvus "
                                   f"server, or a file path ending in .db for Milvus Lite")
         uri = os.path.abspath(uri)
         os.makedirs(os.path.dirname(uri), exist_ok=True)
     with milvus_errors(f"connecting to {uri}"):
-        return MilvusClient(uri=uri, token=token or "")
+        try:
+            return MilvusClient(uri=uri, token=token or "")
+        except MilvusException:
+            if not lite:
+                raise
+            # pymilvus 3 keeps a Milvus Lite file's connection after its last client closed;
+            # reopened more than 30 s later it tries to recover that dead connection, fails
+            # once and forgets it: a second try starts Milvus Lite afresh (measured).
+            return MilvusClient(uri=uri, token=token or "")
 
 
 def check_name(name: Any) -> str:
@@ -143,7 +154,9 @@ class MilvusCollections:
     def _names(self) -> list[str]:
         with milvus_errors("listing collections"):
             listed = self.client.list_collections()
-        return [n for n in listed if n.startswith(self.prefix)]
+        # ``<prefix>_...`` are internal (records.py): no world2vec name starts with "_"
+        return [n for n in listed if n.startswith(self.prefix)
+                and not n.startswith(self.prefix + "_")]
 
     def _describe(self, name: str) -> dict[str, Any] | None:
         with milvus_errors(f"describing collection {name!r}"):
@@ -198,6 +211,11 @@ class MilvusCollections:
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def relation_records(self, model_name: str) -> MilvusRecords:
+        """Where the users' relations of ``model_name`` live: in this Milvus, shared by
+        every service replica (records.py), not in one process's files."""
+        return MilvusRecords(self.client, self.prefix + "_records", model_name)
 
     # -- changes ------------------------------------------------------------------
     def create(self, name: Any, dim: Any = None, metric: Any = "cosine",
