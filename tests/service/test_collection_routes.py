@@ -62,11 +62,35 @@ def backend(request) -> str:
     return request.param
 
 
+@pytest.fixture(scope="module")
+def milvus_app(model_dir, tmp_path_factory, backends, backend):
+    """With Milvus, one app for the module, reset before each test; else None."""
+    if backend != "milvus":
+        yield None
+        return
+    flask_app = backends.app(backend, model_dir, str(tmp_path_factory.mktemp("data")),
+                             api_key=API_KEY)
+    yield flask_app
+    close_app(flask_app)
+
+
 @pytest.fixture
-def app(model_dir, tmp_path, backends, backend):
+def app(model_dir, tmp_path, backends, backend, milvus_app):
+    """An app with a new, empty memory."""
+    if milvus_app is not None:
+        backends.reset(milvus_app)
+        yield milvus_app
+        return
     flask_app = backends.app(backend, model_dir, str(tmp_path / "data"), api_key=API_KEY)
     yield flask_app
     close_app(flask_app)
+
+
+@pytest.fixture
+def embedded_only(backend):
+    """Listed first, so a test about DATA's files skips before its app is made."""
+    if backend == "milvus":
+        pytest.skip(EMBEDDED_FILES)
 
 
 @pytest.fixture
@@ -202,10 +226,8 @@ def test_the_unscoped_routes_are_the_default_collection(app):
     assert health["items"] == 1 and health["collections"] == {"default": 1}
 
 
-def test_a_snapshot_restored_into_a_new_data_directory_serves_the_same_items(own, model_dir,
-                                                                               tmp_path, backend):
-    if backend == "milvus":
-        pytest.skip(EMBEDDED_FILES)
+def test_a_snapshot_restored_into_a_new_data_directory_serves_the_same_items(embedded_only, own,
+                                                                               model_dir, tmp_path):
     client, items = own
     client.post("/memories", json={"items": [{"id": "d1", "text": "a cat"}]}, headers=AUTH)
     problem(client.post("/snapshots", json={}), 401, "unauthorized")

@@ -59,13 +59,12 @@ def milvus_app(model_dir, fixture_model, tmp_path_factory, backends, backend):
 
 
 @pytest.fixture
-def app(model_dir, fixture_model, data, milvus_app):
+def app(model_dir, fixture_model, data, milvus_app, backends):
     if milvus_app is not None:
         state = milvus_app.extensions["world2vec"]
         if state.model is not fixture_model:      # a test served another model
             state.refit_relations(fixture_model)
-        for name in state.relations.records.names():
-            state.relations.forget(name)
+        backends.reset(milvus_app)
         yield milvus_app
         return
     flask_app = open_app(model_dir, data, fixture_model)
