@@ -15,12 +15,19 @@ rank of its own answer (MRR@10, top-1). Rankers:
 Questions are split in two halves by a fixed seed; every ranker is scored on the
 held-out half (and the untrained ones on all questions too).
 
+``--backends`` asks the held-out questions through the service instead (POST /memories,
+then POST /search {"text"} in its default mode and POST /qa, Flask's test client), once
+on the embedded store and once on Milvus Lite (``--backend milvus``), side by side: the
+two must agree within 0.03 MRR (tests/service/test_qa_backends.py holds them to it).
+
     python bench/bench_qa.py [--model DIR] [--hops 2] [--candidates 50] [--epochs 20]
+    python bench/bench_qa.py --backends [--model DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -57,6 +64,8 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--lr", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--backends", action="store_true",
+                        help="/search and /qa through the service, embedded store vs Milvus Lite")
     args = parser.parse_args(argv)
 
     try:
@@ -64,6 +73,8 @@ def main(argv=None) -> int:
     except FileNotFoundError:
         print(f"{args.faq} not found: apt-get install -y debian-faq", file=sys.stderr)
         return 2
+    if args.backends:
+        return compare_backends(args.model, pairs, args.seed)
     if args.encoder == "hash":
         encode, dim = hash_encoder()
         model_name = "hash-bow-128"
@@ -123,6 +134,62 @@ def main(argv=None) -> int:
         print(f"\n(test = the {len(test)} held-out questions; all = all {len(pairs)}; "
               f"timings are noisy on a shared machine)")
         store.close(snapshot=False)
+    return 0
+
+
+def held_out(pairs: list, seed: int = 7) -> list:
+    """The held-out half of the questions (the split main() trains the reader around)."""
+    order = np.random.default_rng(seed).permutation(len(pairs))
+    return [pairs[i] for i in order[len(pairs) // 2:]]
+
+
+def service_mrr(backend: str, model: str | None, pairs: list, asked: list, data: str,
+                **config) -> dict[str, dict[str, float]]:
+    """Every answer stored through POST /memories of a service on ``backend``; then each
+    question of ``asked`` through POST /search (default mode) and POST /qa, scored."""
+    from world2vec.service.app import close_app, create_app
+    from world2vec.service.config import ServiceConfig
+
+    if backend == "milvus":
+        config.setdefault("milvus_uri", os.path.join(data, "milvus.db"))
+    app = create_app(ServiceConfig(model=model, data=data, backend=backend, **config))
+    try:
+        client = app.test_client()
+        for start in range(0, len(pairs), 500):
+            resp = client.post("/memories", json={"items": [
+                {"id": p.id, "kind": "fact", "text": p.answer} for p in pairs[start:start + 500]]})
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+
+        def search(q):
+            return [r["id"] for r in client.post("/search", json={"text": q, "k": 10})
+                    .get_json()["results"]]
+
+        def qa(q):
+            return [a["id"] for a in client.post("/qa", json={"question": q, "k": 10})
+                    .get_json()["answers"]]
+
+        return {"/search": score(search, asked), "/qa": score(qa, asked)}
+    finally:
+        close_app(app)
+
+
+def compare_backends(model: str | None, pairs: list, seed: int) -> int:
+    asked = held_out(pairs, seed)
+    print(f"Debian FAQ: {len(pairs)} answers stored, {len(asked)} held-out questions asked "
+          f"through the service")
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in ("faiss", "milvus"):
+            started = time.perf_counter()
+            figures[backend] = service_mrr(backend, model, pairs, asked,
+                                           os.path.join(tmp, backend))
+            print(f"  {backend}: {time.perf_counter() - started:.1f}s")
+    print(f"\n{'route':<10}{'embedded MRR@10':>17}{'milvus MRR@10':>15}{'difference':>12}"
+          f"{'embedded top-1':>16}{'milvus top-1':>14}")
+    for route in ("/search", "/qa"):
+        a, b = figures["faiss"][route], figures["milvus"][route]
+        print(f"{route:<10}{a['mrr@10']:>17.3f}{b['mrr@10']:>15.3f}"
+              f"{b['mrr@10'] - a['mrr@10']:>+12.3f}{a['top1']:>16.3f}{b['top1']:>14.3f}")
     return 0
 
 

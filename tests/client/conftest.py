@@ -44,6 +44,13 @@ def closed_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
+def live_backend(request) -> str:
+    """The live server's memory backend: the embedded store, unless a module parametrises
+    it (a ``live_backend`` fixture of its own, params ``("faiss", "milvus")``)."""
+    return getattr(request, "param", "faiss")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, live_backend):
     """A real ``world2vec serve`` for this test module (see client_live_server.py)."""
-    yield from run_live_server(tmp_path_factory.mktemp("client-live"))
+    yield from run_live_server(tmp_path_factory.mktemp("client-live"), backend=live_backend)

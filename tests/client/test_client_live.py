@@ -29,6 +29,12 @@ if importlib.util.find_spec("world2vec.service.app") is None:  # pragma: no cove
 from client_live_server import KEY
 
 
+@pytest.fixture(scope="module", params=("faiss", "milvus"))
+def live_backend(request) -> str:
+    """Every test against a server on the embedded store and one on Milvus Lite."""
+    return request.param
+
+
 @pytest.fixture
 def client(live):
     with Client(live, api_key=KEY) as c:

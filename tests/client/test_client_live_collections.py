@@ -31,6 +31,12 @@ if importlib.util.find_spec("world2vec.service.app") is None:  # pragma: no cove
 from client_live_server import KEY
 
 
+@pytest.fixture(scope="module", params=("faiss", "milvus"))
+def live_backend(request) -> str:
+    """Every test against a server on the embedded store and one on Milvus Lite."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def has_route(live):
     """``has_route("/collections")``: does the server know the route (probed once)?"""
@@ -137,7 +143,9 @@ def test_unscoped_methods_are_the_default_collection(client, requires_collection
     assert client.count() == default.count() >= 1
 
 
-def test_snapshot_roundtrip(client, has_route, tmp_path):
+def test_snapshot_roundtrip(client, has_route, tmp_path, live_backend):
+    if live_backend == "milvus":
+        pytest.skip("snapshots are archives of the embedded store's files (501 with Milvus)")
     if not has_route("/snapshots"):
         pytest.skip("the server has no /snapshots yet")
     client.add([{"id": "snap-item", "text": "kept in the snapshot"}])
@@ -166,7 +174,9 @@ def test_teach_transform_and_forget_a_relation(client, has_route):
         client.transform("live_capital", "china")
 
 
-def test_activating_the_served_model_is_a_job_that_does_nothing(client, has_route):
+def test_activating_the_served_model_is_a_job_that_does_nothing(client, has_route, live_backend):
+    if live_backend == "milvus":
+        pytest.skip("a model switch re-encodes the embedded store's files (501 with Milvus)")
     if not has_route("/models"):
         pytest.skip("the server has no /models yet")
     models = client.models()

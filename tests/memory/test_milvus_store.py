@@ -172,6 +172,30 @@ def test_lexical_search_ranks_by_bm25_in_milvus(fresh):
     assert store.lexical_search("   ", k=5) == []
 
 
+def test_lexical_search_ranks_by_the_embedded_stores_terms(fresh, tmp_path):
+    """Inflections fold and x86-64 stays whole on both backends, so the rankings agree."""
+    from world2vec.memory import MemoryStore
+    texts = {"inst": "installing packages with dpkg", "arch": "the x86-64 port of Debian",
+             "x86": "x86 machines and 64 bit words", "run": "running services at boot",
+             "lib": "libraries are installed in /usr/lib", "dpkg": "dpkg's database"}
+    items = [{"id": i, "vector": np.ones(DIM).tolist(), "text": t} for i, t in texts.items()]
+    milvus = fresh()
+    milvus.add(items)
+    embedded = MemoryStore.open(str(tmp_path / "e"), DIM, index="flat", background=False)
+    embedded.add(items)
+    try:
+        for query in ("installed package", "x86-64", "run a service", "library install",
+                      "dpkg", "DPKG's packages"):
+            ours = embedded.lexical_search(query, k=10)
+            theirs = milvus.lexical_search(query, k=10)
+            assert [i for i, _ in theirs] == [i for i, _ in ours], query
+            # Milvus computes in float32 and keeps its corpus statistics its own way: <1 % apart
+            np.testing.assert_allclose([s for _, s in theirs], [s for _, s in ours], rtol=0.02)
+        assert [i for i, _ in milvus.lexical_search("x86-64", k=10)] == ["arch"]
+    finally:
+        embedded.close()
+
+
 def test_collections_live_in_milvus_not_in_the_process(milvus_collections):
     """A second client (another service replica) sees what the first created, with its
     metadata, and sees it go; the default collection cannot go."""

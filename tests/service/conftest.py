@@ -17,11 +17,11 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from service_backends import ServiceBackends
 from service_model_fixture import build_model
 from service_server import API_KEY, Server, start_server, stop_server
 
-from world2vec.service.app import close_app, create_app
-from world2vec.service.config import ServiceConfig
+from world2vec.service.app import close_app
 
 
 @pytest.fixture(scope="session")
@@ -47,11 +47,24 @@ def auth() -> dict:
     return {"Authorization": f"Bearer {API_KEY}"}
 
 
+@pytest.fixture(scope="session")
+def backends(tmp_path_factory) -> ServiceBackends:
+    """Apps on either backend; one Milvus Lite file for the session (service_backends.py)."""
+    return ServiceBackends(str(tmp_path_factory.mktemp("milvus")))
+
+
 @pytest.fixture(scope="module")
-def app(model_dir, tmp_path_factory):
+def backend(request) -> str:
+    """The memory backend of this module's apps: the embedded store, unless the module
+    parametrises it over ``service_backends.BACKENDS`` (a ``backend`` fixture of its own)."""
+    return getattr(request, "param", "faiss")
+
+
+@pytest.fixture(scope="module")
+def app(model_dir, tmp_path_factory, backends, backend):
     """The app factory's app on the fixture model and an empty memory of its own."""
-    flask_app = create_app(ServiceConfig(model=model_dir, api_key=API_KEY,
-                                         data=str(tmp_path_factory.mktemp("app-data"))))
+    flask_app = backends.app(backend, model_dir, str(tmp_path_factory.mktemp("app-data")),
+                             api_key=API_KEY)
     yield flask_app
     close_app(flask_app)
 

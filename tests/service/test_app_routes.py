@@ -12,6 +12,7 @@ import os
 import shutil
 
 import pytest
+from service_backends import BACKENDS
 from service_model_fixture import build_model
 from service_server import API_KEY
 
@@ -20,6 +21,12 @@ from world2vec.service.app import close_app, create_app
 from world2vec.service.config import ServiceConfig
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request) -> str:
+    """Each test on the embedded store and on Milvus Lite (service_backends.py)."""
+    return request.param
 
 
 def problem(resp, status: int, slug: str) -> dict:

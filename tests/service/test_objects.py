@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from service_backends import BACKENDS
 from service_model_fixture import build_model
 from service_server import API_KEY
 
@@ -14,6 +15,12 @@ from world2vec.service.config import ServiceConfig
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 TOM = {"id": "tom", "features": ["kitten", "small"], "relations": [["is_a", "cat"]]}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request) -> str:
+    """Each test on the embedded store and on Milvus Lite (service_backends.py)."""
+    return request.param
 
 
 def problem(resp, status: int, slug: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from service_backends import BACKENDS
 from service_server import API_KEY
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -15,6 +16,12 @@ ITEMS = [
     {"id": "m-code2", "kind": "log", "text": "a cat and error xq7 and error xq7",
      "tags": ["home"]},
 ]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request) -> str:
+    """Each test on the embedded store and on Milvus Lite (service_backends.py)."""
+    return request.param
 
 
 @pytest.fixture(scope="module", autouse=True)

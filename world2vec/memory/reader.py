@@ -59,6 +59,7 @@ DEFAULT_MODES = {"text": "hybrid", "concept": "dense", "vector": "dense"}
 DENSE_WEIGHT = 0.2       # hybrid: the dense share of the fused score (tuned, see above)
 FUSION_CANDIDATES = 50   # hybrid: how many each side brings before fusing
 _LEXICAL_SCAN = 100_000  # the most BM25 matches a filtered lexical search looks through
+_FETCH_BLOCK = 256       # BM25 matches read from the store at once (one Milvus query)
 
 
 @dataclass
@@ -106,16 +107,28 @@ def lexical_hits(store, text: str, k: int, filter=None) -> list[Hit]:
     while True:
         ranked = store.lexical_search(text, min(want, _LEXICAL_SCAN))
         hits = []
-        for item_id, score in ranked:
-            item = store.get(item_id)
-            if item is not None and (flt.is_empty or flt.matches(item.kind, item.tags,
-                                                                 item.payload)):
-                hits.append(Hit(item_id, float(score), item))
-                if len(hits) == k:
-                    return hits
+        for start in range(0, len(ranked), _FETCH_BLOCK):
+            block = ranked[start:start + _FETCH_BLOCK]
+            stored = _fetch(store, [item_id for item_id, _ in block])
+            for item_id, score in block:
+                item = stored.get(item_id)
+                if item is not None and (flt.is_empty or flt.matches(item.kind, item.tags,
+                                                                     item.payload)):
+                    hits.append(Hit(item_id, float(score), item))
+                    if len(hits) == k:
+                        return hits
         if len(ranked) < want or want >= _LEXICAL_SCAN:
             return hits
         want *= 4
+
+
+def _fetch(store, ids: list[str]) -> dict[str, Item]:
+    """The stored items of ``ids`` in one read where the store has one (``get_many``: one
+    round trip to Milvus, not one per id), else one by one."""
+    get_many = getattr(store, "get_many", None)
+    if get_many is None:
+        return {i: item for i in ids if (item := store.get(i)) is not None}
+    return {item.id: item for item in get_many(ids, with_vectors=True)[0]}
 
 
 def candidate_pool(store, text: str | None, vector: np.ndarray | None, n: int,

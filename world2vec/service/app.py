@@ -44,9 +44,11 @@ MILVUS_UNAVAILABLE = frozenset({
 
 
 def create_app(config: ServiceConfig | None = None, *, model: Any = None,
-               store: Any = None) -> Flask:
+               store: Any = None, milvus_options: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``model``/``store`` may be given already open (benchmarks, embedding
-    the service in another program); otherwise they are loaded from ``config``."""
+    the service in another program); otherwise they are loaded from ``config``.
+    ``milvus_options`` go to ``MilvusCollections`` with the milvus backend (``prefix``
+    lets several services keep apart in one Milvus database; ``index``, ``shards``...)."""
     config = (config or ServiceConfig.from_sources()).validate()
     # A data directory that switched models names the model and memory it serves.
     startup = model_admin.resolve_startup(config.data, config.model)
@@ -57,7 +59,7 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     # names when the data directory switched models.
     if store is None and config.backend == "milvus":
         # The one place the backend is chosen; pymilvus is imported only here.
-        collections: Any = _open_milvus(config, int(model.dim))
+        collections: Any = _open_milvus(config, int(model.dim), milvus_options or {})
     else:
         data = os.path.abspath(config.data) if store is None else store.data_dir
         store_dirs = None                 # the collections a switch re-encoded, if any
@@ -117,14 +119,14 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     return app
 
 
-def _open_milvus(config: ServiceConfig, dim: int) -> Any:
+def _open_milvus(config: ServiceConfig, dim: int, options: dict[str, Any]) -> Any:
     """The collections of the Milvus at ``config.milvus_uri`` (a server, a cluster, or a
     Milvus Lite file, by default ``DATA/milvus.db``); ``default`` is created at the
     model's dimension if missing. The process keeps no memory state, so several may share it."""
     from world2vec.memory.milvus import MilvusCollections
 
     uri = config.milvus_uri or os.path.join(os.path.abspath(config.data), "milvus.db")
-    return MilvusCollections.open(uri, dim, token=config.milvus_token)
+    return MilvusCollections.open(uri, dim, token=config.milvus_token, **options)
 
 
 def _warm_up(model: Any) -> None:

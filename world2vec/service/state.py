@@ -20,7 +20,6 @@ import copy
 import logging
 import os
 import re
-import shutil
 import threading
 import time
 import weakref
@@ -116,7 +115,7 @@ class ServiceState:
         #: Held by whoever changes the user's relations (POST and DELETE /relations) and
         #: by :meth:`refit_relations`, so nothing taught during a model change is left behind.
         self.relations_lock = threading.Lock()
-        relations = RelationBook(relations_directory(config.data, model.name), model)
+        relations = self._relation_book(model, collections)
         if relations.unavailable:
             log.warning("relations not usable on model %s: %s", model.name,
                         "; ".join(f"{n}: {r}" for n, r in relations.unavailable.items()))
@@ -126,6 +125,13 @@ class ServiceState:
         self._pairs: weakref.WeakSet[Served] = weakref.WeakSet([self._served])
         self._root = self          # a pinned copy's root is the shared state
         self._pinned = False
+
+    def _relation_book(self, model: Any, collections: Any) -> RelationBook:
+        """The user's relations for ``model``: with Milvus they live there (shared by every
+        replica of that Milvus), else as files under ``DATA/relations/<model name>/``."""
+        shared = getattr(collections, "relation_records", None)
+        return RelationBook(relations_directory(self.config.data, model.name), model,
+                            records=None if shared is None else shared(model.name))
 
     # -- the served pair -------------------------------------------------------------
     @property
@@ -208,10 +214,10 @@ class ServiceState:
         root = self._root
         with root.relations_lock:
             current = root._served
-            target = relations_directory(root.config.data, model.name)
-            if target != current.relations.directory:
-                _carry_relations(current.relations.directory, target)
-            book = RelationBook(target, model)   # fits every relation from its pairs
+            book = root._relation_book(model, current.collections)
+            if book.directory != current.relations.directory:
+                _carry_relations(current.relations.records, book.records)
+                book = root._relation_book(model, current.collections)  # fits them all
             root._served = current.replaced(model=model if stores else None,
                                             stores=stores, relations=book)
             root._pairs.add(root._served)
@@ -246,14 +252,11 @@ class ServiceState:
             log.exception("closing the memory store")
 
 
-def _carry_relations(source: str, target: str) -> None:
-    """Copy the relation files of ``source`` that ``target`` lacks, each whole or not at all
-    (a temporary name, then a rename), so a crash leaves no half-copied relation."""
-    os.makedirs(target, exist_ok=True)
-    for name in sorted(os.listdir(source)):
-        destination = os.path.join(target, name)
-        if not name.endswith(".json") or name.startswith(".") or os.path.exists(destination):
-            continue
-        temporary = os.path.join(target, f".carry-{name}")
-        shutil.copyfile(os.path.join(source, name), temporary)
-        os.replace(temporary, destination)
+def _carry_relations(source: Any, target: Any) -> None:
+    """Copy the relation records of ``source`` that ``target`` lacks (each written whole:
+    a file is replaced atomically, a Milvus row upserted), so a crash leaves no
+    half-copied relation."""
+    have = set(target.names())
+    for name in source.names():
+        if name not in have:
+            target.write(source.read(name))

@@ -22,14 +22,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from world2vec.memory.collections.manifest import Manifest, invalid
 from world2vec.memory.errors import ValidationError
-from world2vec.memory.milvus.checks import check_metric
 from world2vec.memory.milvus.errors import (
     CollectionExists,
     CollectionInUse,
     UnknownCollection,
     milvus_errors,
 )
+from world2vec.memory.milvus.records import MilvusRecords
 from world2vec.memory.milvus.schema import (
     build_index_params,
     build_schema,
@@ -48,15 +49,25 @@ def connect(uri: str, token: str | None = None) -> Any:
     """A ``MilvusClient`` for ``uri``: ``http(s)://host:port`` (a server or cluster) or a
     local ``*.db`` file path (Milvus Lite, started in this process)."""
     from pymilvus import MilvusClient
+    from pymilvus.exceptions import MilvusException
 
-    if "://" not in uri:
+    lite = "://" not in uri
+    if lite:
         if not uri.endswith(".db"):
             raise ValidationError(f"--milvus-uri {uri}: give http(s)://host:port for a Milvus "
                                   f"server, or a file path ending in .db for Milvus Lite")
         uri = os.path.abspath(uri)
         os.makedirs(os.path.dirname(uri), exist_ok=True)
     with milvus_errors(f"connecting to {uri}"):
-        return MilvusClient(uri=uri, token=token or "")
+        try:
+            return MilvusClient(uri=uri, token=token or "")
+        except MilvusException:
+            if not lite:
+                raise
+            # pymilvus 3 keeps a Milvus Lite file's connection after its last client closed;
+            # reopened more than 30 s later it tries to recover that dead connection, fails
+            # once and forgets it: a second try starts Milvus Lite afresh (measured).
+            return MilvusClient(uri=uri, token=token or "")
 
 
 def check_name(name: Any) -> str:
@@ -143,7 +154,9 @@ class MilvusCollections:
     def _names(self) -> list[str]:
         with milvus_errors("listing collections"):
             listed = self.client.list_collections()
-        return [n for n in listed if n.startswith(self.prefix)]
+        # ``<prefix>_...`` are internal (records.py): no world2vec name starts with "_"
+        return [n for n in listed if n.startswith(self.prefix)
+                and not n.startswith(self.prefix + "_")]
 
     def _describe(self, name: str) -> dict[str, Any] | None:
         with milvus_errors(f"describing collection {name!r}"):
@@ -199,32 +212,26 @@ class MilvusCollections:
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def relation_records(self, model_name: str) -> MilvusRecords:
+        """Where the users' relations of ``model_name`` live: in this Milvus, shared by
+        every service replica (records.py), not in one process's files."""
+        return MilvusRecords(self.client, self.prefix + "_records", model_name)
+
     # -- changes ------------------------------------------------------------------
     def create(self, name: Any, dim: Any = None, metric: Any = "cosine",
                model: Any = DEFAULT) -> MilvusCollection:
         """Create a collection: ``model`` "default" (the served model's dim; ``dim`` may
         be omitted or must agree) or None (bring vectors: ``dim`` needed).
-        :class:`CollectionExists` if the name is taken."""
-        name = check_name(name)
-        metric = check_metric("cosine" if metric is None else metric)
-        if model not in (DEFAULT, None):
-            raise ValidationError(f"model must be \"default\" (the served model encodes texts) "
-                                  f"or null (bring your own vectors), got {model!r}")
-        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)
-                                or not 1 <= dim <= MAX_DIM):
-            raise ValidationError(f"dim must be an integer from 1 to {MAX_DIM}, got {dim!r}")
-        if model == DEFAULT:
-            if dim is not None and dim != self.model_dim:
-                raise ValidationError(f"a collection bound to the model has the model's "
-                                      f"dimension {self.model_dim}, not {dim} (give model: "
-                                      f"null to bring vectors of your own dimension)")
-            dim = self.model_dim
-        elif dim is None:
-            raise ValidationError("a collection without a model (model: null) needs 'dim'")
-        if name in self:
-            raise CollectionExists(name)
-        self._create(name, dim, metric, model)
-        return self.get(name)
+        :class:`CollectionExists` if the name is taken. The request is checked by the
+        embedded store's rules (``Manifest.checked``), so a mistake names the same field."""
+        wanted = Manifest.checked(name, dim, metric, model, self.model_dim)
+        if wanted.dim > MAX_DIM:
+            raise invalid("dim", f"dim must be an integer from 1 to {MAX_DIM} on Milvus "
+                                 f"(its largest vector), got {wanted.dim}")
+        if wanted.name in self:
+            raise CollectionExists(wanted.name)
+        self._create(wanted.name, wanted.dim, wanted.metric, wanted.model)
+        return self.get(wanted.name)
 
     def _create(self, name: str, dim: int, metric: str, model: str | None) -> None:
         with milvus_errors(f"creating collection {name!r}"):

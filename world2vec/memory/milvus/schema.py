@@ -4,9 +4,16 @@ and how an :class:`Item` becomes a row and back.
 Fields: ``id`` (VARCHAR primary key), ``vector``, ``kind``, ``tags`` (JSON list: no
 capacity limit, unlike ARRAY), ``payload`` (JSON, as given), ``text`` and ``answer``
 (nullable VARCHAR), ``created_at``; derived for filtering, ``fx`` and ``fnum``
-(``filterkeys.py``); derived for full-text search, ``lexical`` (text and answer, run
-through Milvus's analyzer with our stopwords) and ``sparse``, its BM25 vector, which
-Milvus computes itself (a BM25 function: Milvus >= 2.5, and Milvus Lite, support it).
+(``filterkeys.py``); derived for full-text search, ``lexical`` (the BM25 terms of text
+and answer, :func:`lexical_terms`) and ``sparse``, its BM25 vector, which Milvus
+computes itself (a BM25 function: Milvus >= 2.5, and Milvus Lite, support it).
+
+Why the terms are ours and not Milvus's analyzer's: the embedded store's BM25 folds
+inflections (``installing`` and ``installed`` are one term, ``bm25.stem``) and keeps
+``x86-64`` whole; Milvus's standard analyzer does neither, and ranked the Debian FAQ's
+held-out questions 0.025 MRR below the embedded store through /search. So the field
+holds our terms, each written as one word the standard tokenizer keeps whole, and a
+query is turned into terms the same way: both backends rank by the same terms.
 
 Metadata lives in the collection's properties (``world2vec.*``), so a service keeps no
 state of its own: any replica reads what a collection is from Milvus itself.
@@ -21,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from world2vec.memory.bm25 import STOPWORDS
+from world2vec.memory.bm25 import terms
 from world2vec.memory.errors import ValidationError
 from world2vec.memory.items import Item
 from world2vec.memory.milvus.filterkeys import index_fields
@@ -51,8 +58,7 @@ def build_schema(client: Any, dim: int) -> Any:
     schema.add_field("created_at", DataType.DOUBLE)
     schema.add_field("fx", DataType.JSON)
     schema.add_field("fnum", DataType.JSON)
-    analyzer = {"tokenizer": "standard",
-                "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS)}]}
+    analyzer = {"tokenizer": "standard"}   # splits lexical_terms' words at the spaces only
     schema.add_field("lexical", DataType.VARCHAR, max_length=MAX_TEXT_BYTES,
                      enable_analyzer=True, analyzer_params=analyzer)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
@@ -76,6 +82,18 @@ def properties_of(name: str, dim: int, metric: str, model: str | None) -> dict[s
     return {PROPERTY + "name": name, PROPERTY + "dim": str(dim), PROPERTY + "metric": metric,
             PROPERTY + "model": "" if model is None else model,
             PROPERTY + "created_at": repr(time.time()), PROPERTY + "schema": SCHEMA_VERSION}
+
+
+#: Characters a BM25 term may hold besides [a-z0-9] (bm25.TOKEN_RE), each written as a
+#: letter after ``_``: the standard tokenizer splits at them, but not at ``_``.
+_TERM_PUNCTUATION = str.maketrans({"'": "_q", ".": "_d", "-": "_h", "+": "_p"})
+
+
+def lexical_terms(text: str) -> str:
+    """The embedded store's BM25 terms of ``text`` (tokens, stopwords out, stemmed:
+    ``bm25.terms``), as words Milvus's standard tokenizer keeps whole: ``x86-64`` is
+    written ``x86_h64``."""
+    return " ".join(term.translate(_TERM_PUNCTUATION) for term in terms(text))
 
 
 def read_properties(properties: Mapping[str, str]) -> dict[str, Any] | None:
@@ -107,7 +125,7 @@ def to_row(item: Item, vector: np.ndarray, position: int) -> dict[str, Any]:
             raise ValidationError(f"item {position} (id {item.id!r}): {what} takes more than "
                                   f"{MAX_JSON_BYTES} bytes of JSON, Milvus's limit (long "
                                   f"lists of numbers in a payload cost the most)", position, item.id)
-    lexical = " ".join(filter(None, (item.text, item.answer)))
+    lexical = lexical_terms(" ".join(filter(None, (item.text, item.answer))))
     encoded = lexical.encode("utf-8", "surrogatepass")
     if len(encoded) > MAX_TEXT_BYTES:   # only ranking sees this field: cut at a character
         lexical = encoded[:MAX_TEXT_BYTES].decode("utf-8", "ignore")

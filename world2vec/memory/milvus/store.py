@@ -35,7 +35,13 @@ from world2vec.memory.milvus.checks import checked_batch, cut_hits, make_window,
 from world2vec.memory.milvus.errors import milvus_errors
 from world2vec.memory.milvus.expressions import filter_expression, quote, string_list
 from world2vec.memory.milvus.operations import DataOperations
-from world2vec.memory.milvus.schema import ITEM_FIELDS, MILVUS_METRIC, from_row, to_row
+from world2vec.memory.milvus.schema import (
+    ITEM_FIELDS,
+    MILVUS_METRIC,
+    from_row,
+    lexical_terms,
+    to_row,
+)
 
 STRONG = "Strong"
 WRITE_CHUNK = 1_000            # rows per upsert call (a gRPC message stays far below 64 MiB)
@@ -225,10 +231,11 @@ class MilvusStore(DataOperations):
         if not isinstance(query, str):
             raise ValidationError("query must be a string")
         k = check_k(k)
-        if not query.strip():
+        words = lexical_terms(query)     # the terms the stored texts were indexed by
+        if not words:
             return []
         with milvus_errors(f"full-text search of collection {self.name!r}"):
-            found = self.client.search(self.collection, data=[query], anns_field="sparse",
+            found = self.client.search(self.collection, data=[words], anns_field="sparse",
                                        limit=k, output_fields=["id"],
                                        search_params={"metric_type": "BM25"},
                                        consistency_level=STRONG)
