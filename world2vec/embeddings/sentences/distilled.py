@@ -15,7 +15,7 @@ concepts mean the same thing. With ``split == dim`` there is no skip-gram part.
 
 Only the per-token weights ``n_t`` are stored (the directions are the concept rows
 themselves), and encoding is vectorised: one dictionary lookup per token, one
-gather and one segmented sum per batch. Unknown tokens are synthesized from
+compiled pass summing each text's rows per batch. Unknown tokens are synthesized from
 character n-grams, once each (cached).
 """
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from world2vec.embeddings.sentences.base import EmptyTextError, read_config, register_encoder, write_config
 from world2vec.embeddings.sentences.sif import sif_weights
+from world2vec.embeddings.words.subwords import row_means
 from world2vec.embeddings.words.vectors import WordVectors
 
 _EPS = 1e-12
@@ -104,30 +105,30 @@ class DistilledEncoder:
     def _encode_batch(self, texts: list[str], first_row: int) -> np.ndarray:
         index, tokenize = self._index, self.words.tokenizer.tokenize
         ids: list[int] = []
-        extra: list[tuple[int, np.ndarray]] = []
-        lengths = np.zeros(len(texts), dtype=np.int64)
+        unknown: list[tuple[int, np.ndarray]] = []       # (text row, weighted vector)
+        known = np.zeros(len(texts), dtype=np.int64)
         for row, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"texts must be strings, got {type(text).__name__}")
-            before = len(ids)
+            before, guessed = len(ids), len(unknown)
             for token in tokenize(text):
                 i = index.get(token)
-                if i is None:
-                    vec = self._unknown(token)
-                    if vec is None:
-                        continue
-                    extra.append((len(ids), vec))
-                    i = 0
-                ids.append(i)
-            lengths[row] = len(ids) - before
-            if not lengths[row]:
+                if i is not None:
+                    ids.append(i)
+                    continue
+                vec = self._unknown(token)
+                if vec is not None:
+                    unknown.append((row, vec))
+            known[row] = len(ids) - before
+            if not known[row] and len(unknown) == guessed:
                 raise EmptyTextError(f"text {first_row + row} has no word the model knows: "
                                      f"{text[:60]!r}")
-        gathered = self.rows()[np.asarray(ids, dtype=np.int64)]
-        for position, vec in extra:
-            gathered[position] = vec
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        sums = np.add.reduceat(gathered, offsets, axis=0)
+        # one pass over the known rows, no gathered temporary (subwords.row_means)
+        ptr = np.concatenate([[0], np.cumsum(known)]).astype(np.int64)
+        sums = row_means(self.rows(), ptr, np.asarray(ids, dtype=np.int64))
+        sums *= known[:, None].astype(np.float32)
+        for row, vec in unknown:
+            sums[row] += vec
         first = _unit(sums[:, :self.split]) * self.alpha
         if self.split == sums.shape[1]:
             return first.astype(np.float32)
