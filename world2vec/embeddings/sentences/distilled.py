@@ -81,16 +81,21 @@ class DistilledEncoder:
             self._rows = self._weighted(self.words.normed, self.token_weights, self._sif)
         return self._rows
 
-    def _unknown(self, token: str) -> np.ndarray | None:
-        if token not in self._oov:
-            if len(self._oov) >= _OOV_CACHE_LIMIT:
-                self._oov.clear()
-            try:
-                vec, _ = self.words.vector(token)
-                self._oov[token] = self._weighted(vec, self.oov_weight, self._sif_oov)[0]
-            except KeyError:
-                self._oov[token] = None
-        return self._oov[token]
+    def _resolve_unknown(self, tokens: list[str]) -> dict[str, np.ndarray | None]:
+        """Weighted rows of out-of-vocabulary ``tokens``, remembered (None: nothing to
+        build). All of a batch's new unknown tokens are synthesized in one call."""
+        cache, distinct = self._oov, list(dict.fromkeys(tokens))
+        if len(cache) + len(distinct) > _OOV_CACHE_LIMIT:
+            cache.clear()
+        new = [t for t in distinct if t not in cache]
+        if new:
+            built = self.words.unseen_vectors(new)
+            found = [t for t in new if t in built]
+            rows = (self._weighted(np.vstack([built[t] for t in found]), self.oov_weight,
+                                   self._sif_oov) if found else [])
+            cache.update(dict.fromkeys(new))
+            cache.update(zip(found, rows))
+        return cache
 
     # -- encoding --------------------------------------------------------------------
     def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
@@ -104,25 +109,26 @@ class DistilledEncoder:
 
     def _encode_batch(self, texts: list[str], first_row: int) -> np.ndarray:
         index, tokenize = self._index, self.words.tokenizer.tokenize
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be strings, got {type(text).__name__}")
+        tokenized = [tokenize(text) for text in texts]
+        oov = self._resolve_unknown([t for toks in tokenized for t in toks if t not in index])
         ids: list[int] = []
         unknown: list[tuple[int, np.ndarray]] = []       # (text row, weighted vector)
         known = np.zeros(len(texts), dtype=np.int64)
-        for row, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise TypeError(f"texts must be strings, got {type(text).__name__}")
+        for row, tokens in enumerate(tokenized):
             before, guessed = len(ids), len(unknown)
-            for token in tokenize(text):
+            for token in tokens:
                 i = index.get(token)
                 if i is not None:
                     ids.append(i)
-                    continue
-                vec = self._unknown(token)
-                if vec is not None:
+                elif (vec := oov.get(token)) is not None:
                     unknown.append((row, vec))
             known[row] = len(ids) - before
             if not known[row] and len(unknown) == guessed:
                 raise EmptyTextError(f"text {first_row + row} has no word the model knows: "
-                                     f"{text[:60]!r}")
+                                     f"{texts[row][:60]!r}")
         # one pass over the known rows, no gathered temporary (subwords.row_means)
         ptr = np.concatenate([[0], np.cumsum(known)]).astype(np.int64)
         sums = row_means(self.rows(), ptr, np.asarray(ids, dtype=np.int64))
