@@ -20,7 +20,8 @@ to a fresh ``world2vec serve`` (one client, one request at a time), twice: the f
 pass starts with nothing cached, the second sends the same batches again. The same
 texts are then encoded in process (``Model.encode_texts``) on a freshly loaded model.
 model2vec runs too when it is installed *and* a model of it is already on disk (it is
-never downloaded). Texts over 10,000 characters (the service's limit) are left out.
+never downloaded): ``--model2vec DIR``, else one found in the Hugging Face cache.
+Texts over 10,000 characters (the service's limit) are left out.
 The machine may be shared: run under ``nice``, compare figures from one run only.
 """
 
@@ -187,6 +188,9 @@ def main() -> int:
     ap.add_argument("--kinds", default="short,long")
     ap.add_argument("--no-rest", action="store_true", help="in-process figures only")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--model2vec", default=None,
+                    help="a model2vec model folder (bench_vectors.py's --cache keeps one, "
+                         "distilled from MiniLM); default: one in the Hugging Face cache")
     args = ap.parse_args()
 
     short, long = debian_texts()
@@ -238,7 +242,7 @@ def main() -> int:
         print(f"  in process encode_texts, {kind:>5}: {cold:8.0f} texts/s first pass, "
               f"{warm:8.0f} texts/s again", flush=True)
 
-    snapshot = offline_model2vec()
+    snapshot = args.model2vec or offline_model2vec()
     try:
         from model2vec import StaticModel
     except ImportError:

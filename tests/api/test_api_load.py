@@ -33,7 +33,7 @@ def test_unknown_attributes_are_still_attribute_errors():
 
 
 def test_load_gives_the_bundled_model_by_default(model):
-    assert model.path.endswith("default") and model.dim == 100 and model.name
+    assert model.path.endswith("default") and model.dim == 356 and model.name
     assert world2vec.load(model.path).name == model.name
 
 

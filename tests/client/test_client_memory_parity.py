@@ -71,7 +71,7 @@ def exercise(mem, not_found: type[Exception], prefix: str) -> list:
         mem.similar("qqqqxz")
 
     health = mem.health()
-    assert health.ok and health.dim == 100 and health.items >= 2
+    assert health.ok and health.dim == 356 and health.items >= 2
     record.append(mem.similar("cat", k=5))
     for left in (f"{prefix}cat", f"{prefix}bank"):
         mem.delete(left)

@@ -10,8 +10,8 @@ import pytest
 from world2vec.service.app import close_app, create_app
 from world2vec.service.config import ServiceConfig
 
-TOPICS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "data",
-                      "filter_topics.tsv")
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "data")
+TOPICS = os.path.join(DATA, "filter_topics.tsv")
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,22 @@ def test_a_furry_purring_object_that_is_a_cat_lands_among_cats(bundled_client):
     assert {"cat", "kitten", "feline"} & set(top), top
 
 
+def test_similar_to_a_definition_finds_its_headword(bundled_client):
+    # the first 100 held-out definitions (bench/data, headwords no build saw defined):
+    # 27 headwords in the top 10 with the distilled model, 26 with the earlier skip-gram one
+    with open(os.path.join(DATA, "reverse_dictionary_heldout.tsv"), encoding="utf-8") as fh:
+        rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()][:100]
+    found = []
+    for word, text in rows:
+        resp = bundled_client.get("/similar", query_string={"text": text, "k": 10})
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        found += [word] if word in [r["id"] for r in resp.get_json()["results"]] else []
+    assert len(found) >= 26, found
+
+
 def test_filter_at_its_default_threshold_decides_most_labelled_texts_right(bundled_client):
-    # bench/bench_filter.py's first setting: 77 % right now (17 of the 20 violent texts
-    # blocked, 18 of the other 140 too); 63 % with the earlier plain cosines at 0.35,
-    # which blocked one violent text of twenty.
+    # bench/bench_filter.py's first setting: 84 % right now (18 of the 20 violent texts
+    # blocked, 10 of the other 140 too); 77 % with the earlier skip-gram model (17 and 18).
     with open(TOPICS, encoding="utf-8") as fh:
         rows = [line.rstrip("\n").split("\t") for line in fh
                 if line.strip() and not line.startswith("#")]
@@ -44,7 +56,7 @@ def test_filter_at_its_default_threshold_decides_most_labelled_texts_right(bundl
     wanted = ["allow" if t in allow else "block" if t in block else "neutral" for t, _ in rows]
     got = [r["decision"] for r in resp.get_json()["results"]]
     right = sum(w == g for w, g in zip(wanted, got)) / len(rows)
-    assert right >= 0.72, right
+    assert right >= 0.8, right
     violent = sum(g == "block" for (topic, _), g in zip(rows, got) if topic == "violence")
     wrongly_blocked = sum(g == "block" for (topic, _), g in zip(rows, got) if topic != "violence")
-    assert violent >= 15 and wrongly_blocked <= 25, (violent, wrongly_blocked)
+    assert violent >= 17 and wrongly_blocked <= 18, (violent, wrongly_blocked)

@@ -199,7 +199,7 @@ def test_the_relation_picker_transforms_a_concept(browser, default_url):
                                                           for o in picker.options}
     picker.select_by_value("capital")
     info = browser.find_element(By.ID, "relation-info")
-    assert "34 pairs" in info.text and "%" in info.text  # its method, pairs and accuracy
+    assert "39 pairs" in info.text and "%" in info.text  # its method, pairs and accuracy
     box = browser.find_element(By.ID, "relation-concept")
     box.send_keys("france", Keys.ENTER)
     wait.until(lambda d: len(_results(d, "relation-results")) == 10)
@@ -257,4 +257,4 @@ def test_the_models_panel_marks_the_served_model_and_shows_training_like_tensorb
     assert all(int(c.get_attribute("data-steps")) >= 2 for c in canvases)
     assert all(_inked(browser, c) > 300 for c in canvases)
     assert "selected" in rows["world2vec-default"].get_attribute("class")
-    assert "reverse_dictionary" in browser.find_element(By.ID, "graph-note").text
+    assert "distilled" in browser.find_element(By.ID, "graph-note").text

@@ -6,6 +6,7 @@ import numpy as np
 from feature_words import feature_words
 
 from world2vec.embeddings.model import Model
+from world2vec.embeddings.sentences.distilled import DistilledEncoder
 from world2vec.embeddings.sentences.graph import encoder_graph
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder
 from world2vec.embeddings.sentences.sif import SIFEncoder
@@ -35,6 +36,17 @@ def test_sif_graph_removes_its_common_component():
     names = {n["name"] for n in graph["nodes"] if n["name"]}
     assert {"sif_weights", "component"} <= names and "sub" in _ops(graph)
     assert graph["tokens"] == ["the", "cat"]
+
+
+def test_distilled_graph_weights_both_parts_and_joins_them():
+    words = feature_words()
+    split = words.dim // 2
+    encoder = DistilledEncoder(words, np.ones(len(words), np.float32), split=split, alpha=0.8)
+    graph = encoder_graph(Model(words, sentence_encoders={"d": encoder}), "the cat")
+    names = {n["name"] for n in graph["nodes"] if n["name"]}
+    assert {"distilled_weights", "sif_weights"} <= names
+    assert "concatenate" in _ops(graph) and graph["kind"] == "distilled"
+    assert graph["nodes"][graph["output"]]["shape"] == [1, words.dim]
 
 
 def test_an_encoder_it_cannot_draw_gives_none():

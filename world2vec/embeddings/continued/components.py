@@ -22,6 +22,7 @@ import numpy as np
 from world2vec.embeddings.model import Model
 from world2vec.embeddings.objects import ObjectEncoder
 from world2vec.embeddings.sentences import SentenceEncoder, load_sentence_encoder
+from world2vec.embeddings.sentences.distilled import DistilledEncoder
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder
 from world2vec.embeddings.sentences.sif import SIFEncoder, sif_weights
 from world2vec.embeddings.words.vectors import WordVectors
@@ -68,6 +69,10 @@ def _sentence_encoder(encoder: Any, words: WordVectors, base_size: int) -> Sente
         carried = ReverseDictionaryEncoder(words, weights, encoder.matrix)
         carried.oov_log_weight = encoder.oov_log_weight
         return carried
+    if isinstance(encoder, DistilledEncoder):   # a new word weighs what an unseen one did
+        weights = _extended(encoder.token_weights, encoder.oov_weight, base_size, len(words))
+        return DistilledEncoder(words, weights[:, 0], split=encoder.split, alpha=encoder.alpha,
+                                oov_weight=encoder.oov_weight, a=encoder.a)
     # Another kind: if it keeps nothing per word, saving and reopening it over the new
     # words is the whole job; if it does, reopening fails and says why.
     with tempfile.TemporaryDirectory(prefix="world2vec-carry-") as folder:

@@ -52,7 +52,6 @@ from world2vec.embeddings.words.word2vec import Word2VecTask
 from world2vec.engine.linalg import unit_rows
 from world2vec.engine.schedules import LinearDecay
 from world2vec.engine.trainer import Trainer
-from world2vec.paths import DEFAULT_MODEL_DIR
 
 HELD_OUT_PERCENT = 1.0
 NOTICE = """This model directory was trained by world2vec from two data sets:
@@ -281,7 +280,9 @@ def quality(wv: WordVectors, data_dir: str) -> dict:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=DEFAULT_MODEL_DIR, help="model directory to write")
+    p.add_argument("--out", required=True,
+                   help="model directory to write (the bundled model is the distilled one "
+                        "built on top of this: see distill_build)")
     p.add_argument("--replace", action="store_true", help="replace an existing --out directory")
     p.add_argument("--work", help="keep intermediate files (corpus, triples) here")
     p.add_argument("--wordnet", default=DEFAULT_WORDNET_DIR)

