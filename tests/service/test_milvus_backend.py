@@ -86,8 +86,9 @@ def test_the_backend_comes_from_the_environment_too():
 
 
 def test_routes_that_need_the_data_directory_answer_501_not_500(model_dir, auth, tmp_path):
-    """Snapshots, training and a model switch work on DATA's files: with Milvus a client
-    is told plainly (501 problem) that they are not available, and the memory still works."""
+    """Snapshots are archives of DATA's files: with Milvus a client is told plainly (501
+    problem) that they are not available, and the memory still works. Training and a
+    model switch do work there (test_models_milvus_switch.py): checked, not refused."""
     from world2vec.service.app import close_app, create_app
     from world2vec.service.config import ServiceConfig
 
@@ -96,13 +97,14 @@ def test_routes_that_need_the_data_directory_answer_501_not_500(model_dir, auth,
     try:
         client = app.test_client()
         for method, path in (("post", "/snapshots"), ("get", "/snapshots"),
-                             ("get", "/snapshots/any.tar"), ("post", "/models/train"),
-                             ("post", "/models/other/activate")):
+                             ("get", "/snapshots/any.tar")):
             answer = getattr(client, method)(path, json={}, headers=auth)
             assert answer.status_code == 501, (path, answer.get_data(as_text=True))
             assert answer.json["type"].endswith("/not-available")
             assert "milvus" in answer.json["detail"]
         assert client.get("/models").status_code == 200
+        assert client.post("/models/train", json={}, headers=auth).status_code == 400
+        assert client.post("/models/other/activate", json={}, headers=auth).status_code == 404
         assert client.post("/memories", json={"items": [{"id": "a", "text": "cat"}]},
                            headers=auth).status_code == 200
         assert client.post("/memories/count", json={}).json["count"] == 1

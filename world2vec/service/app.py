@@ -36,11 +36,10 @@ from world2vec.service.state import ServiceState
 
 log = logging.getLogger("world2vec.service")
 
-#: Routes that need the memory in DATA's files (snapshots are tar archives of them; a model
-#: switch or a training job re-encodes the stores there): with Milvus they answer 501.
+#: Routes that need the memory in DATA's files (snapshots are tar archives of them): with
+#: Milvus they answer 501. (A model switch on Milvus is service/replicas/switch.py.)
 MILVUS_UNAVAILABLE = frozenset({
-    "snapshots.create_snapshot", "snapshots.list_snapshots", "snapshots.download_snapshot",
-    "models.train_model", "models.activate_model"})
+    "snapshots.create_snapshot", "snapshots.list_snapshots", "snapshots.download_snapshot"})
 
 
 def create_app(config: ServiceConfig | None = None, *, model: Any = None,
@@ -52,15 +51,21 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
     config = (config or ServiceConfig.from_sources()).validate()
     # A data directory that switched models names the model and memory it serves.
     startup = model_admin.resolve_startup(config.data, config.model)
-    if model is None:
+    shared = None                         # with Milvus: the record every replica follows
+    if store is None and config.backend == "milvus":
+        # The one place the backend is chosen; pymilvus is imported only here. The model
+        # is the one the shared Milvus's record names (every host has the model files).
+        from world2vec.service.replicas import open_shared
+
+        shared, served = open_shared(config, milvus_options or {})
+        model = served if model is None else model
+        collections: Any = shared.view
+    elif model is None:
         model = model_admin.load_served_model(startup)
     # The collections live under DATA (or the given store's directory); the stores of
     # ``default`` and of the collections bound to the model are the ones the pointer
     # names when the data directory switched models.
-    if store is None and config.backend == "milvus":
-        # The one place the backend is chosen; pymilvus is imported only here.
-        collections: Any = _open_milvus(config, int(model.dim), milvus_options or {})
-    else:
+    if shared is None:
         data = os.path.abspath(config.data) if store is None else store.data_dir
         store_dirs = None                 # the collections a switch re-encoded, if any
         if store is None:
@@ -115,18 +120,10 @@ def create_app(config: ServiceConfig | None = None, *, model: Any = None,
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    model_admin.install(app, state, startup)   # /models, /jobs, and the switch gate
+    admin = model_admin.install(app, state, startup)   # /models, /jobs, and the switch gate
+    if shared is not None:
+        shared.attach(app, state, admin)   # follow the record: switches by any replica
     return app
-
-
-def _open_milvus(config: ServiceConfig, dim: int, options: dict[str, Any]) -> Any:
-    """The collections of the Milvus at ``config.milvus_uri`` (a server, a cluster, or a
-    Milvus Lite file, by default ``DATA/milvus.db``); ``default`` is created at the
-    model's dimension if missing. The process keeps no memory state, so several may share it."""
-    from world2vec.memory.milvus import MilvusCollections
-
-    uri = config.milvus_uri or os.path.join(os.path.abspath(config.data), "milvus.db")
-    return MilvusCollections.open(uri, dim, token=config.milvus_token, **options)
 
 
 def _warm_up(model: Any) -> None:
@@ -139,6 +136,9 @@ def _warm_up(model: Any) -> None:
 
 def close_app(app: Flask) -> None:
     """Release the memory (snapshot + directory lock); safe to call twice."""
+    shared = app.extensions.get("world2vec.shared")
+    if shared is not None:
+        shared.stop()
     state = app.extensions.get("world2vec")
     if state is not None:
         state.close()

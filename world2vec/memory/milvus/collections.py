@@ -158,11 +158,17 @@ class MilvusCollections:
         return [n for n in listed if n.startswith(self.prefix)
                 and not n.startswith(self.prefix + "_")]
 
+    def physical_name(self, name: str) -> str:
+        """The Milvus collection that holds collection ``name``'s items (a model switch
+        on a shared Milvus moves them: ``world2vec.memory.milvus.routed``)."""
+        return milvus_name(name, self.prefix)
+
     def _describe(self, name: str) -> dict[str, Any] | None:
         with milvus_errors(f"describing collection {name!r}"):
-            if not self.client.has_collection(milvus_name(name, self.prefix)):
+            physical = self.physical_name(name)
+            if not self.client.has_collection(physical):
                 return None
-            described = self.client.describe_collection(milvus_name(name, self.prefix))
+            described = self.client.describe_collection(physical)
         return read_properties(described.get("properties") or {})
 
     @property
@@ -183,7 +189,7 @@ class MilvusCollections:
         return handle
 
     def _handle(self, meta: dict[str, Any]) -> MilvusCollection:
-        collection = milvus_name(meta["name"], self.prefix)
+        collection = self.physical_name(meta["name"])
         with milvus_errors(f"loading collection {meta['name']!r}"):
             self.client.load_collection(collection, replica_number=self.replicas)  # no-op if loaded
         store = MilvusStore(self.client, collection, meta["dim"], meta["metric"],
@@ -195,15 +201,19 @@ class MilvusCollections:
         return isinstance(name, str) and NAME_RE.fullmatch(name) is not None \
             and self._describe(name) is not None
 
-    def __iter__(self) -> Iterator[MilvusCollection]:
-        """Every collection, ``default`` first, then by name."""
-        found = []
+    def names(self) -> set[str]:
+        """The names of the collections, as Milvus lists them now."""
+        found = set()
         for listed in self._names():
             with milvus_errors(f"describing collection {listed!r}"):
                 meta = read_properties(self.client.describe_collection(listed).get("properties") or {})
             if meta is not None:
-                found.append(meta["name"])
-        for name in sorted(found, key=lambda n: (n != DEFAULT, n)):
+                found.add(meta["name"])
+        return found
+
+    def __iter__(self) -> Iterator[MilvusCollection]:
+        """Every collection, ``default`` first, then by name."""
+        for name in sorted(self.names(), key=lambda n: (n != DEFAULT, n)):
             try:
                 yield self.get(name)
             except UnknownCollection:       # removed by another process meanwhile

@@ -32,6 +32,9 @@ class ModelAdmin:
         self.registry = ModelRegistry(self.data_dir)
         self.jobs = JobBoard()
         self.gate = SwitchGate()
+        #: With ``--backend milvus``, the replica's view of the shared Milvus
+        #: (``service.replicas``): it runs the switch, and follows those of other replicas.
+        self.shared: Any = None
         if state.model.path:
             self.registry.remember(state.model.path, "startup", name=state.model.name)
         previous = startup.pointer.previous if startup.pointer else None

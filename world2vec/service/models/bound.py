@@ -63,7 +63,8 @@ def stores_bound_to_model(state: Any) -> list[BoundStore]:
     """Every store whose texts the served model encodes, ``default`` first (see the
     module docstring)."""
     data = os.path.abspath(state.config.data)
-    return [BoundStore(c.name, c.store, relative_directory(data, c.store_dir))
+    return [BoundStore(c.name, c.store, relative_directory(data, c.store_dir)
+                       if hasattr(c, "store_dir") else "")       # "": a Milvus collection
             for c in state.collections if c.name == DEFAULT_STORE or c.model == DEFAULT]
 
 

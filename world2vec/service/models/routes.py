@@ -84,7 +84,9 @@ def activate_model(name: str):
                             f"{gate.get('against')!r}; send {{\"force\": true}} to serve it anyway",
                        slug="gate-failed", model=name)
     try:
-        job = a.jobs.start("activate", activation_work(entry, a.registry, a.state, a.gate))
+        work = (a.shared.activation_work(entry, a.gate) if a.shared is not None
+                else activation_work(entry, a.registry, a.state, a.gate))
+        job = a.jobs.start("activate", work)
     except JobBusy as exc:
         raise _busy(exc) from None
     return reply({"job": job.id}, status=202)

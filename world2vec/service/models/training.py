@@ -129,7 +129,7 @@ def training_work(request: TrainRequest, registry: ModelRegistry, state: Any,
             if request.include_memories:
                 handle.progress(0.0, "reading the memories' texts")
                 for bound in stores_bound_to_model(state):
-                    texts += [t for t in copy_items(bound.store).meta["texts"] if t]
+                    texts += memory_texts(bound.store)
             corpus = [request.corpus] if request.corpus else []
             if texts:
                 path = os.path.join(workdir, "texts.txt")
@@ -147,6 +147,19 @@ def training_work(request: TrainRequest, registry: ModelRegistry, state: Any,
             shutil.rmtree(workdir, ignore_errors=True)
 
     return work
+
+
+def memory_texts(store: Any) -> list[str]:
+    """The texts of a store's items: from a snapshot of the embedded store, or page by
+    page through a Milvus collection's scroll (which has no snapshot)."""
+    if hasattr(store, "snapshot"):
+        return [t for t in copy_items(store).meta["texts"] if t]
+    texts, cursor = [], None
+    while True:
+        page, cursor = store.scroll(limit=10_000, cursor=cursor)
+        texts += [item.text for item in page if item.text]
+        if cursor is None:
+            return texts
 
 
 def _run_worker(spec: dict, workdir: str, handle: JobHandle) -> dict:
