@@ -220,3 +220,54 @@ def test_a_host_lacking_the_served_model_says_so_then_follows(fresh, tmp_path):
         assert client.post("/search", json={"text": "cat"}).status_code == 200
     finally:
         close_app(app)
+
+
+def test_a_replica_whose_poll_stalled_reads_the_record_before_it_writes(fresh, tmp_path):
+    """A write is never applied by a replica that has not read the record for longer than
+    the poll: the lagging replica follows the switch first, and the write lands on the new
+    side, found by its text there at once."""
+    uri, keeper = fresh
+    model_dir = build_model(str(tmp_path / "m"))
+    a_app = create_app(_host(tmp_path, "a", uri, model_dir))
+    b_app = create_app(_host(tmp_path, "b", uri, model_dir))
+    b_shared = b_app.extensions["world2vec.shared"]
+    b_shared.stop()                                    # b's poll thread stalls for good
+    try:
+        a, b = a_app.test_client(), b_app.test_client()
+        _fill(a, TEXTS[:20], NOTES[:5])
+        _switch(a_app, a, "other")
+        assert b.get("/health").get_json()["model"] != "other"   # b has not noticed
+        time.sleep(POLL * 1.5)
+        late = {"id": "late", "text": TEXTS[30]}
+        assert b.post("/memories", json={"items": [late]}).status_code == 200
+        assert b.get("/health").get_json()["model"] == "other"   # it read the record first
+        new_side = a_app.extensions["world2vec"].collections.get("default").store
+        assert new_side.get("late") is not None                  # on the new side, now
+        hits = a.post("/search", json={"text": TEXTS[30], "k": 1, "mode": "dense"}).get_json()
+        assert hits["results"][0]["id"] == "late"
+    finally:
+        close_app(b_app)
+        close_app(a_app)
+
+
+def test_a_write_is_refused_when_the_record_cannot_be_read(fresh, tmp_path, monkeypatch):
+    uri, _ = fresh
+    app = create_app(_host(tmp_path, "a", uri, build_model(str(tmp_path / "m"))))
+    shared = app.extensions["world2vec.shared"]
+    shared.stop()
+    try:
+        client = app.test_client()
+        time.sleep(POLL * 1.5)
+
+        def unreachable():
+            raise ConnectionError("Milvus is down")
+
+        monkeypatch.setattr(shared.records, "read", unreachable)
+        answer = client.post("/memories", json={"items": [{"id": "x", "text": TEXTS[0]}]})
+        assert answer.status_code == 503 and "retry" in answer.get_json()["detail"]
+        assert client.post("/search", json={"text": TEXTS[0]}).status_code == 200  # reads go on
+        monkeypatch.undo()
+        assert client.post("/memories", json={"items": [{"id": "x", "text": TEXTS[0]}]}
+                           ).status_code == 200
+    finally:
+        close_app(app)

@@ -15,6 +15,14 @@ collections read through the new routes, relations refitted) in one reference
 assignment (``ServiceState.refit_relations``): requests already running finish on the
 pair they were pinned to, new ones see the new pair whole.
 
+Fencing writes: a write (a request that needs the write key) is applied only by a
+replica that read the record less than ``poll`` seconds before the write began; one
+whose last read is older (its poll thread stalled, Milvus unreachable for a moment)
+reads the record first, and answers 503 if it cannot. So a write lands on the old side
+only if it began within ``poll`` of the commit, and the switch's last catch-up,
+``2 x poll`` after its commit, carries it over unless the write itself took longer
+than ``poll``.
+
 Dropping (:meth:`SharedModels.sweep`, at startup and at the start of each switch): a
 Milvus collection a committed switch moved away from is listed in the record's
 ``retired`` with the time it stopped being served, and dropped only once that is older
@@ -41,6 +49,7 @@ from world2vec.memory.milvus import MilvusCollections, connect
 from world2vec.memory.milvus.active import ActiveRecord, ActiveRecords
 from world2vec.memory.milvus.collections import DEFAULT
 from world2vec.memory.milvus.routed import RoutedCollections, is_switched_name
+from world2vec.service.auth import Access, classify
 from world2vec.service.errors import ApiError
 from world2vec.service.models.bound import load_named
 from world2vec.service.models.registry import ModelRegistry
@@ -70,6 +79,8 @@ class SharedModels:
         self.token = uuid.uuid4().hex     # who holds a switch's lease
         self.poll = float(os.environ.get(POLL_VARIABLE) or DEFAULT_POLL)
         self.state: Any = None
+        #: When the record was last read (monotonic; taken before the read began).
+        self.last_read = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -95,6 +106,12 @@ class SharedModels:
                 return {"status": "error", "error": self.error}, 503
             raise ApiError(503, self.error, slug="model-missing", title="Service Unavailable")
 
+        @app.before_request
+        def _fence_writes():
+            rule = request.url_rule.rule if request.url_rule is not None else None
+            if classify(request.method, request.endpoint, rule) is Access.WRITE:
+                self.fence()
+
         self._thread = threading.Thread(target=self._follow, name="world2vec-milvus-record",
                                         daemon=True)
         self._thread.start()
@@ -118,9 +135,25 @@ class SharedModels:
             except Exception:       # Milvus unreachable for a moment: try at the next poll
                 log.exception("reading the active model record")
 
+    def fence(self) -> None:
+        """Before a write: make sure this replica read the record less than ``poll``
+        seconds ago, reading it now if not (module docstring, "Fencing writes")."""
+        if time.monotonic() - self.last_read < self.poll:
+            return
+        try:
+            self.check()
+        except Exception as exc:
+            log.exception("reading the active model record before a write")
+            raise ApiError(503, "the shared Milvus's active-model record cannot be read, so "
+                                "this replica cannot tell which side a write belongs on; "
+                                "nothing was written, retry", slug="record-unreadable",
+                           title="Service Unavailable") from exc
+
     def check(self) -> bool:
         """Read the record; serve what it names if it moved. True if a switch happened."""
+        started = time.monotonic()
         record = self.records.read()
+        self.last_read = started
         with self.lock:
             if record is None or record.generation == self.generation:
                 return False
