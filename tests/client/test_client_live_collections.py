@@ -174,9 +174,7 @@ def test_teach_transform_and_forget_a_relation(client, has_route):
         client.transform("live_capital", "china")
 
 
-def test_activating_the_served_model_is_a_job_that_does_nothing(client, has_route, live_backend):
-    if live_backend == "milvus":
-        pytest.skip("a model switch re-encodes the embedded store's files (501 with Milvus)")
+def test_activating_the_served_model_is_a_job_that_does_nothing(client, has_route):
     if not has_route("/models"):
         pytest.skip("the server has no /models yet")
     models = client.models()
