@@ -16,10 +16,10 @@ from service_model_fixture import build_model
 
 from world2vec import cli
 from world2vec.embeddings import load_model
+from world2vec.memory.collections.active_model import read_pointer
 from world2vec.service.app import close_app, create_app
 from world2vec.service.config import ServiceConfig
 from world2vec.service.models import switch
-from world2vec.service.models.pointer import read_pointer
 
 TEXTS = ["the cat in the sun", "a king in paris", "the dog and the puppy"]
 NOTES = ["the lion and the tiger", "rain and snow in berlin", "a song on the piano"]

@@ -16,6 +16,7 @@ from service_model_fixture import build_model
 from world2vec.embeddings import load_model
 from world2vec.memory import MemoryStore
 from world2vec.memory.collections import Manifest
+from world2vec.memory.collections.active_model import POINTER_FILE, ActivePointer, read_pointer
 from world2vec.memory.collections.manifest import write_manifest
 from world2vec.service.app import close_app, create_app
 from world2vec.service.config import ServiceConfig
@@ -28,12 +29,7 @@ from world2vec.service.models.bound import (
 )
 from world2vec.service.models.gate import compare
 from world2vec.service.models.jobs import JobBoard, JobBusy, JobFailure
-from world2vec.service.models.pointer import (
-    POINTER_FILE,
-    ActivePointer,
-    read_pointer,
-    write_pointer,
-)
+from world2vec.service.models.pointer import write_pointer
 from world2vec.service.models.reencode import changes_between
 from world2vec.service.models.switch import SwitchGate
 from world2vec.service.models.watch import WatchedStore

@@ -10,7 +10,9 @@ stores and searches, the memory-network reader answers questions.
 
 The data directory is opened as ``world2vec serve`` opens it
 (:class:`~world2vec.memory.collections.Collections`: ``default`` at its root, the
-others under ``collections/``), so a directory written by one is read by the other.
+others under ``collections/``; after a model switch, the model and the stores its
+``active-model.json`` names: :mod:`world2vec.api.switched`), so a directory written
+by one is read by the other.
 The memory methods are :mod:`world2vec.api.memory_ops`' (on ``default`` here, on a
 named collection through :meth:`Memory.collection`); this module adds what only the
 memory as a whole has: opening and closing, the collections, the model's own queries.
@@ -36,10 +38,12 @@ from world2vec.api.encoding import NoModel, concept_vector, text_vector, unknown
 from world2vec.api.errors import BadRequest, NotFound, memory_errors
 from world2vec.api.memory_ops import MemoryMethods
 from world2vec.api.results import CollectionInfo, Health, Hit, Hits, hit_result
+from world2vec.api.switched import served_model
 from world2vec.embeddings.model import load_model
-from world2vec.memory import StoreClosed
+from world2vec.memory import MemoryStore, StoreClosed
 from world2vec.memory.collections import DEFAULT, Collections
 from world2vec.memory.collections import Collection as StoredCollection
+from world2vec.memory.collections.active_model import resolve_active_model
 
 READER_FILE = "reader.npz"  # trained reader parameters shipped in a model directory (as served)
 
@@ -48,18 +52,34 @@ class Memory(MemoryMethods):
     """A memory in a data directory, opened in this process.
 
     ``Memory("path/to/data", model=None)``: ``model`` is a loaded model, a model
-    directory, or None for the bundled default. ``index`` is the memory index kind
-    (``auto``, ``flat``, ``hnsw``, ``ivf``, ``ivfpq``), as ``world2vec serve --index``.
+    directory, or None for the bundled default. A data directory whose served model
+    was switched (``POST /models/<name>/activate``) opens as the service opens it: its
+    memory is encoded by the activated model, so that model is loaded (under the name
+    it was activated by) and a different ``model`` is passed over with a warning.
+    ``index`` is the memory index kind (``auto``, ``flat``, ``hnsw``, ``ivf``,
+    ``ivfpq``), as ``world2vec serve --index``.
     The memory methods (``add``, ``search``, ``scroll``...) act on the ``default``
     collection; ``collection(name)`` scopes them to another, as on the client.
     """
 
     def __init__(self, path: str | os.PathLike, model: Any = None, *, index: str = "auto") -> None:
-        if model is None or isinstance(model, (str, os.PathLike)):
+        data = os.path.abspath(os.fspath(path))
+        active = resolve_active_model(data)      # ValueError: a pointer that cannot be followed
+        if active is not None:      # the service switched models here: open what it serves
+            model = served_model(active, model)
+        elif model is None or isinstance(model, (str, os.PathLike)):
             model = load_model(model)
         self.model = model
-        self._collections = Collections.open(os.path.abspath(os.fspath(path)), int(model.dim),
-                                             index)
+        if active is None:
+            self._collections = Collections.open(data, int(model.dim), index)
+        else:
+            default = MemoryStore.open(active.store_dir, int(model.dim), index)
+            try:
+                self._collections = Collections.open(data, int(model.dim), index, default=default,
+                                                     store_dirs=active.collection_stores)
+            except BaseException:
+                default.close()
+                raise
         self._closed = False
         self._readers: dict[str, tuple[Any, Any]] = {}
         self._reader_lock = threading.Lock()

@@ -14,8 +14,9 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
+from world2vec.memory.collections.active_model import model_location
 from world2vec.service.auth import Access, classify
-from world2vec.service.models.bound import Startup, model_location, remove_leftovers
+from world2vec.service.models.bound import Startup, remove_leftovers
 from world2vec.service.models.jobs import JobBoard
 from world2vec.service.models.registry import ModelEntry, ModelRegistry
 from world2vec.service.models.switch import SwitchGate

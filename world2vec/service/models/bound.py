@@ -11,7 +11,8 @@ Where a store lives: a data directory that never switched keeps ``default``'s me
 beside its manifest; each switch writes a complete new store for every bound collection
 into ``DATA/stores/<collection>-<model>-<n>/`` and the pointer (pointer.py) names them
 all, in one commit. :func:`resolve_startup` reads the pointer (and nothing else:
-``world2vec load`` calls it too); :func:`remove_leftovers`, called once the service holds
+``world2vec load`` and ``dump`` call it too; ``world2vec.Memory`` reads it through the
+same ``world2vec.memory.collections.active_model``); :func:`remove_leftovers`, called once the service holds
 the live stores' locks, removes the store directories no pointer names (a switch that
 crashed before its commit, the old side of one that crashed after it, the store of a
 collection removed since) and the memory files the pointer switched away from.
@@ -32,16 +33,15 @@ from typing import Any
 import numpy as np
 
 from world2vec.embeddings import load_model
-from world2vec.memory import MemoryStore, MemoryStoreError
-from world2vec.memory.collections.manifest import (
-    COLLECTIONS_DIR,
-    DEFAULT,
-    MANIFEST,
-    check_name,
-    read_manifest,
+from world2vec.memory import MemoryStore
+from world2vec.memory.collections.active_model import (
+    STORES_DIR,
+    ActivePointer,
+    read_pointer,
+    resolve_active_model,
 )
+from world2vec.memory.collections.manifest import COLLECTIONS_DIR, DEFAULT
 from world2vec.memory.snapshot import SNAP_RE, WAL_RE, read_snapshot
-from world2vec.service.models.pointer import STORES_DIR, ActivePointer, read_pointer
 
 log = logging.getLogger("world2vec.service")
 
@@ -137,35 +137,17 @@ class Startup:
 
 
 def resolve_startup(data_dir: str, configured_model: str | None) -> Startup:
-    """Where the model and the stores of ``data_dir`` are (reads only)."""
+    """Where the model and the stores of ``data_dir`` are (reads only; the pointer is
+    read as everyone who opens a data directory reads it: ``resolve_active_model``)."""
     data_dir = os.path.abspath(data_dir)
-    pointer = read_pointer(data_dir) if os.path.isdir(data_dir) else None
-    if pointer is None:
+    active = resolve_active_model(data_dir)
+    if active is None:
         return Startup(configured_model, data_dir, None)
-    relative = pointer.stores.get(DEFAULT_STORE, "")
-    store_dir = os.path.join(data_dir, relative) if relative else data_dir
-    if not os.path.isdir(store_dir):
-        raise ValueError(f"{os.path.join(data_dir, 'active-model.json')} names the store "
-                         f"{store_dir}, which is missing")
-    model_path = model_location(data_dir, pointer.model_path)
-    if not os.path.isfile(os.path.join(model_path, "manifest.json")):
-        raise ValueError(f"the served model {pointer.model!r} is missing from {model_path}")
-    if configured_model and os.path.abspath(configured_model) != model_path:
+    if configured_model and os.path.abspath(configured_model) != active.model_path:
         log.warning("serving %s (activated in %s) rather than --model %s: the memory holds "
-                    "that model's vectors", pointer.model, data_dir, configured_model)
-    collections = {name: os.path.join(data_dir, rel) for name, rel in pointer.stores.items()
-                   if name != DEFAULT_STORE and rel and _bound_collection(data_dir, name)
-                   and os.path.isdir(os.path.join(data_dir, rel))}
-    return Startup(model_path, store_dir, pointer, collections)
-
-
-def _bound_collection(data_dir: str, name: str) -> bool:
-    """Whether collection ``name`` exists in ``data_dir`` and is bound to the model."""
-    try:
-        home = os.path.join(data_dir, COLLECTIONS_DIR, check_name(name))
-        return os.path.isfile(os.path.join(home, MANIFEST)) and read_manifest(home).model == DEFAULT
-    except (OSError, ValueError, KeyError, MemoryStoreError):   # not a collection's name
-        return False
+                    "that model's vectors", active.name, data_dir, configured_model)
+    return Startup(active.model_path, active.store_dir, active.pointer,
+                   active.collection_stores)
 
 
 def remove_leftovers(data_dir: str, startup: Startup) -> None:
@@ -206,14 +188,10 @@ def load_served_model(startup: Startup) -> Any:
     return load_named(startup.model_path, startup.pointer.model if startup.pointer else None)
 
 
-def model_location(data_dir: str, recorded: str) -> str:
-    """A model directory as the pointer records it: relative to DATA when inside it (so a
-    data directory can move), absolute otherwise."""
-    return os.path.abspath(os.path.join(data_dir, recorded))
-
-
 def recorded_location(data_dir: str, path: str) -> str:
-    """The inverse of :func:`model_location`."""
+    """A model directory as the pointer records it: relative to DATA when inside it (so
+    a data directory can move), absolute otherwise (the inverse of
+    ``active_model.model_location``)."""
     path, data_dir = os.path.abspath(path), os.path.abspath(data_dir)
     inside = os.path.commonpath([path, data_dir]) == data_dir
     return os.path.relpath(path, data_dir) if inside else path

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from world2vec.memory import MemoryStore, StoreClosed
+from world2vec.memory.collections.active_model import POINTER_FILE, ActivePointer, read_pointer
 from world2vec.service.models.bound import (
     BoundStore,
     StoreCopy,
@@ -56,7 +57,7 @@ from world2vec.service.models.bound import (
     stores_bound_to_model,
 )
 from world2vec.service.models.jobs import JobHandle
-from world2vec.service.models.pointer import POINTER_FILE, ActivePointer, read_pointer, write_pointer
+from world2vec.service.models.pointer import write_pointer
 from world2vec.service.models.reencode import (
     COLUMNS,
     ReencodeCounts,
