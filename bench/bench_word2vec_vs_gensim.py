@@ -133,7 +133,7 @@ def gensim_worker(args: argparse.Namespace) -> None:
 
     common = dict(vector_size=args.dim, window=args.window, negative=args.negative,
                   min_count=args.min_count, sample=args.sample, workers=args.threads,
-                  sg=1 if args.mode == "skipgram" else 0, seed=1)
+                  sg=1 if args.mode == "skipgram" else 0, seed=args.seed)
     if args.worker == "gensim-fasttext":
         model = FastText(min_n=3, max_n=6, bucket=args.buckets, **common)
     else:
@@ -186,7 +186,8 @@ def ours(args: argparse.Namespace, engine: str, mode: str, corpus: str, out: str
             "--mode", mode, "--dim", str(args.dim), "--epochs", str(args.epochs),
             "--window", str(args.window), "--negative", str(args.negative),
             "--min-count", str(args.min_count), "--sample", str(args.sample),
-            "--threads", str(args.threads), "--quiet", *ENGINES[engine][1]]
+            "--threads", str(args.threads), "--seed", str(args.seed), "--quiet",
+            *ENGINES[engine][1]]
 
 
 def run_one(args: argparse.Namespace, engine: str, mode: str) -> dict:
@@ -197,7 +198,8 @@ def run_one(args: argparse.Namespace, engine: str, mode: str) -> dict:
                "--threads", str(args.threads), "--epochs", str(args.epochs),
                "--dim", str(args.dim), "--window", str(args.window),
                "--negative", str(args.negative), "--min-count", str(args.min_count),
-               "--sample", str(args.sample), "--buckets", str(args.buckets)]
+               "--sample", str(args.sample), "--buckets", str(args.buckets),
+               "--seed", str(args.seed)]
         _, rss, stdout = timed(cmd, env)
         line = next(s for s in stdout.splitlines() if s.startswith("RESULT "))
         result = json.loads(line[7:])
@@ -273,7 +275,9 @@ def main() -> None:
     p.add_argument("--sample", type=float, default=1e-3)
     p.add_argument("--buckets", type=int, default=200_000, help="gensim FastText's n-gram buckets")
     p.add_argument("--repeat", type=int, default=1,
-                   help="side-by-side rounds; the engine order reverses every other round")
+                   help="side-by-side rounds, round r with seed --seed + r (every engine); "
+                        "the engine order reverses every other round")
+    p.add_argument("--seed", type=int, default=1, help="seed of the first round (default: 1)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--mode", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -294,7 +298,9 @@ def main() -> None:
           flush=True)
     warm_up(args, args.engines)
     rows = []
+    first_seed = args.seed
     for round_ in range(max(1, args.repeat)):
+        args.seed = first_seed + round_
         for mode in args.modes:
             engines = args.engines if round_ % 2 == 0 else list(reversed(args.engines))
             for engine in engines:
@@ -305,6 +311,31 @@ def main() -> None:
     print()
     print(table(sorted(rows, key=lambda r: (args.modes.index(r["mode"]),
                                             list(ENGINES).index(r["engine"])))))
+    if args.repeat > 1:
+        print()
+        print(mean_table(rows, args.modes))
+
+
+def mean_table(rows: list[dict], modes: list[str]) -> str:
+    """Each engine's mean over the rounds (seeds): wall seconds, WordSim-353, and the gap
+    in WordSim-353 to its peer's mean (one seed's score moves by about 0.01-0.02)."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["mode"], r["engine"]), []).append(r)
+    mean = {k: (sum(r["seconds"] for r in g) / len(g),
+                sum(r.get("wordsim", float("nan")) for r in g) / len(g), len(g))
+            for k, g in groups.items()}
+    lines = [f"{'mode':8s} {'engine':16s} {'rounds':>6s} {'mean s':>7s} {'vs peer':>8s} "
+             f"{'mean WS353':>10s} {'WS - peer':>9s}"]
+    for (mode, engine), (seconds, ws, n) in sorted(
+            mean.items(), key=lambda kv: (modes.index(kv[0][0]), list(ENGINES).index(kv[0][1]))):
+        peer = ENGINES[engine][0]
+        versus, gap = "", ""
+        if peer and (mode, peer) in mean:
+            versus = f"{mean[(mode, peer)][0] / seconds:.2f}x"
+            gap = f"{ws - mean[(mode, peer)][1]:+.3f}"
+        lines.append(f"{mode:8s} {engine:16s} {n:6d} {seconds:7.1f} {versus:>8s} {ws:10.3f} {gap:>9s}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
