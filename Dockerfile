@@ -40,8 +40,8 @@ ENV PATH=/opt/world2vec/bin:$PATH \
 RUN groupadd --system --gid 10001 world2vec \
  && useradd --system --uid 10001 --gid world2vec --home-dir /home/world2vec --create-home \
       --shell /usr/sbin/nologin world2vec \
- && mkdir -p /data \
- && chown world2vec:world2vec /data
+ && mkdir -p /data/models \
+ && chown -R world2vec:world2vec /data
 COPY --from=build /opt/world2vec /opt/world2vec
 USER 10001:10001
 WORKDIR /home/world2vec
