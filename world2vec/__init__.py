@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _LAZY = ("load", "Memory", "Collection", "Model", "Hit", "Hits", "Item", "Answer", "Health",
          "Page", "Fetched", "CollectionInfo", "World2vecError", "ClientError", "BadRequest",

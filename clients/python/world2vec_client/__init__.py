@@ -8,7 +8,7 @@
 ``AsyncClient`` has the same methods for asyncio code (``async with``, ``await``).
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from world2vec_client.async_client import AsyncClient, AsyncCollection
 from world2vec_client.batch import BatchReport, Failure
