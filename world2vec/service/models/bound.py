@@ -182,6 +182,22 @@ def load_named(path: str | None, name: str | None = None) -> Any:
     return model
 
 
+def load_to_serve(path: str | None, name: str) -> Any:
+    """:func:`load_named`, with the unit rows computed now: a model about to replace the
+    served one must not make the first request after the switch pay for them."""
+    model = load_named(path, name)
+    _ = model.words.normed
+    return model
+
+
+def already_served(name: str, served: Any) -> dict | None:
+    """The result of activating the model already served (a job that does nothing), or
+    None when ``name`` is another model."""
+    if name != served.name:
+        return None
+    return {"switched": False, "model": name, "detail": f"{name} is already the served model"}
+
+
 def load_served_model(startup: Startup) -> Any:
     """The model a starting service serves: the pointer's (under the name it was activated
     by), else ``--model`` or the bundled one."""

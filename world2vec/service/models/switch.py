@@ -49,8 +49,9 @@ from world2vec.memory.collections.active_model import POINTER_FILE, ActivePointe
 from world2vec.service.models.bound import (
     BoundStore,
     StoreCopy,
+    already_served,
     copy_items,
-    load_named,
+    load_to_serve,
     new_store_directory,
     recorded_location,
     retire_store_directory,
@@ -132,13 +133,12 @@ def activation_work(entry: ModelEntry, registry: ModelRegistry, state: Any,
 
     def work(handle: JobHandle) -> dict:
         old = state.served
-        if entry.name == old.model.name:
-            return {"switched": False, "model": entry.name,
-                    "detail": f"{entry.name} is already the served model"}
+        unchanged = already_served(entry.name, old.model)
+        if unchanged is not None:
+            return unchanged
         started = time.perf_counter()
         handle.progress(0.01, f"loading {entry.name}")
-        model = load_named(entry.path, entry.name)
-        _ = model.words.normed                # the first request must not pay for it
+        model = load_to_serve(entry.path, entry.name)
         loaded_at = time.perf_counter()
         data = registry.data_dir
         with gate.closed():                   # from here on every write is noted

@@ -51,7 +51,7 @@ from world2vec.memory.milvus.collections import DEFAULT
 from world2vec.memory.milvus.routed import RoutedCollections, is_switched_name
 from world2vec.service.auth import Access, classify
 from world2vec.service.errors import ApiError
-from world2vec.service.models.bound import load_named
+from world2vec.service.models.bound import load_named, load_to_serve
 from world2vec.service.models.registry import ModelRegistry
 
 log = logging.getLogger("world2vec.service")
@@ -193,8 +193,7 @@ class SharedModels:
                 log.error("%s", error)
             self.error = error
             return None
-        model = load_named(entry.path, name)
-        _ = model.words.normed
+        model = load_to_serve(entry.path, name)
         return model
 
     # -- what may go ----------------------------------------------------------------------

@@ -40,7 +40,7 @@ from typing import Any
 from world2vec.memory.milvus import BackendError
 from world2vec.memory.milvus.active import ActiveRecord, ActiveRecords
 from world2vec.memory.milvus.routed import RoutedCollections, switched_name
-from world2vec.service.models.bound import load_named, stores_bound_to_model
+from world2vec.service.models.bound import already_served, load_to_serve, stores_bound_to_model
 from world2vec.service.models.jobs import JobFailure, JobHandle
 from world2vec.service.models.reencode import ReencodeCounts
 from world2vec.service.models.registry import ModelEntry
@@ -81,13 +81,12 @@ def activation_work(entry: ModelEntry, shared: SharedModels,
     def work(handle: JobHandle) -> dict:
         state = shared.state
         old = state.served
-        if entry.name == old.model.name:
-            return {"switched": False, "model": entry.name,
-                    "detail": f"{entry.name} is already the served model"}
+        unchanged = already_served(entry.name, old.model)
+        if unchanged is not None:
+            return unchanged
         started = time.perf_counter()
         handle.progress(0.01, f"loading {entry.name}")
-        model = load_named(entry.path, entry.name)
-        _ = model.words.normed
+        model = load_to_serve(entry.path, entry.name)
         loaded_at = time.perf_counter()
         record0 = _claim(shared, old.model.name)
         generation = record0.generation + 1
