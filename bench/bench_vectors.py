@@ -7,6 +7,11 @@ plus the debian-faq package and the shared word-similarity files):
 
   docsim     Pearson r, cosine vs debtags overlap, 450 pairs of held-out Debian
              package descriptions (bench/data/docsim_debian.tsv)
+  docsim lee Pearson r over the 1,225 pairs of the Lee, Pincombe & Welsh (2005) news
+             corpus: 50 Australian news articles, each pair rated by ~10 people
+             (gensim's test data: lee.cor, similarities0-1.txt; read only when gensim
+             is installed, for bench). A TF-IDF baseline (idf from the 50 articles)
+             is printed beside the table.
   revdict    top-10 rate of the headword among the bundled model's 50k concepts for
              300 held-out dictionary definitions (also given as "of 30")
   faq        MRR@10, Debian FAQ question -> its answer, dense cosine over all answers
@@ -26,8 +31,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -73,6 +80,48 @@ def docsim(encode: Encode) -> float:
     a = safe_encode(encode, [r[1] for r in rows])
     b = safe_encode(encode, [r[2] for r in rows])
     return float(np.corrcoef((a * b).sum(axis=1), [float(r[0]) for r in rows])[0, 1])
+
+
+def lee_corpus() -> tuple[list[str], np.ndarray] | None:
+    """The 50 Lee news articles and the (50, 50) human similarity matrix, or None."""
+    try:
+        import gensim
+    except ImportError:
+        return None
+    folder = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
+    with open(os.path.join(folder, "lee.cor"), encoding="latin-1") as f:
+        docs = [line.strip() for line in f if line.strip()]
+    return docs, np.loadtxt(os.path.join(folder, "similarities0-1.txt"))
+
+
+def docsim_lee(encode: Encode) -> float | str:
+    corpus = lee_corpus()
+    if corpus is None:
+        return "-"
+    docs, human = corpus
+    v = safe_encode(encode, docs)
+    upper = np.triu_indices(len(docs), 1)
+    return float(np.corrcoef((v @ v.T)[upper], human[upper])[0, 1])
+
+
+def tfidf_lee() -> float | None:
+    """TF-IDF cosine (1 + log tf, log N/df over the 50 articles) on the Lee pairs."""
+    corpus = lee_corpus()
+    if corpus is None:
+        return None
+    docs, human = corpus
+    tokens = [re.findall(r"[a-z0-9]+", d.lower()) for d in docs]
+    vocab = {w: i for i, w in enumerate(sorted({w for t in tokens for w in t}))}
+    df = np.zeros(len(vocab))
+    for t in tokens:
+        df[[vocab[w] for w in set(t)]] += 1
+    m = np.zeros((len(docs), len(vocab)))
+    for row, t in enumerate(tokens):
+        for w, c in Counter(t).items():
+            m[row, vocab[w]] = (1 + np.log(c)) * np.log(len(docs) / df[vocab[w]])
+    m = unit(m)
+    upper = np.triu_indices(len(docs), 1)
+    return float(np.corrcoef((m @ m.T)[upper], human[upper])[0, 1])
 
 
 def revdict(encode: Encode, concepts: WordVectors) -> float:
@@ -121,8 +170,8 @@ def measure(name: str, encode: Encode, concepts: WordVectors, data: str) -> dict
     pairs = load_debian_faq(DEBIAN_FAQ)
     sim = evaluate_similarity(concepts, os.path.join(data, "wordsim353.tsv"))
     ana = evaluate_analogies(concepts, os.path.join(data, "questions-words.txt"))
-    row = {"docsim r": docsim(encode), "revdict top10": revdict(encode, concepts),
-           "faq MRR@10": faq(encode),
+    row = {"docsim r": docsim(encode), "docsim lee r": docsim_lee(encode),
+           "revdict top10": revdict(encode, concepts), "faq MRR@10": faq(encode),
            "wordsim353": f"{sim.spearman:.3f} ({sim.used}/{sim.pairs})",
            "analogies": f"{ana.accuracy_add:.3f} ({ana.answered}/{ana.total})"}
     row.update({k: f"{'yes' if ok else 'no'} ({w})" for k, (ok, w) in word_checks(concepts).items()})
@@ -203,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     results = {n: measure(n, enc, wv, args.data) for n, (enc, wv) in systems.items()
                if n not in skip}
     print_table(results)
+    lee = tfidf_lee()
+    if lee is not None:
+        print(f"\nTF-IDF baseline on the Lee news pairs: r = {lee:.3f}")
     return 0
 
 

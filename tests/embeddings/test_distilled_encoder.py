@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pytest
 
@@ -68,3 +71,37 @@ def test_the_encoder_survives_a_model_round_trip(joint, tmp_path):
     loaded = load_model(model.save(str(tmp_path / "m")))
     assert loaded.default_sentence == "distilled"
     assert np.allclose(loaded.encode_texts(texts), before, atol=2e-3)  # float16 on disk
+
+
+def test_longer_texts_weigh_the_distilled_part_by_text_alpha(joint, tmp_path):
+    wv, encoder, distilled = joint
+    texts = ["cat dog dog", "kitten"]
+    tuned = DistilledEncoder(wv, encoder.token_weights, split=6, alpha=0.8, text_alpha=0.95)
+    vecs = tuned.encode(texts)
+    assert np.allclose(vecs[0, :6] / 0.95, unit(distilled[0] + 2 * distilled[1]), atol=1e-5)
+    assert np.isclose(np.linalg.norm(vecs[0, 6:]), np.sqrt(1 - 0.95 ** 2), atol=1e-5)
+    assert np.allclose(vecs[1], wv.vector("kitten")[0], atol=1e-5)   # one word: its concept
+    model = Model(wv, None, {"distilled": tuned}, "distilled")
+    loaded = load_model(model.save(str(tmp_path / "m")))
+    assert loaded.sentence_encoders["distilled"].text_alpha == 0.95
+    assert np.allclose(loaded.encode_texts(texts), vecs, atol=2e-3)
+
+
+def test_a_model_saved_without_text_alpha_encodes_as_before(joint, tmp_path):
+    wv, encoder, _ = joint
+    folder = Model(wv, None, {"distilled": encoder}, "distilled").save(str(tmp_path / "m"))
+    config = os.path.join(folder, "sentence", "distilled", "config.json")
+    with open(config) as fh:
+        saved = json.load(fh)
+    saved.pop("text_alpha")
+    with open(config, "w") as fh:
+        json.dump(saved, fh)
+    loaded = load_model(folder).sentence_encoders["distilled"]
+    assert loaded.text_alpha == 0.8
+    assert np.allclose(loaded.encode(["cat dog"]), encoder.encode(["cat dog"]), atol=2e-3)
+
+
+def test_text_alpha_out_of_range_is_refused(joint):
+    wv, encoder, _ = joint
+    with pytest.raises(ValueError, match="text_alpha"):
+        DistilledEncoder(wv, encoder.token_weights, split=6, alpha=0.8, text_alpha=1.5)

@@ -72,7 +72,8 @@ def _sentence_encoder(encoder: Any, words: WordVectors, base_size: int) -> Sente
     if isinstance(encoder, DistilledEncoder):   # a new word weighs what an unseen one did
         weights = _extended(encoder.token_weights, encoder.oov_weight, base_size, len(words))
         return DistilledEncoder(words, weights[:, 0], split=encoder.split, alpha=encoder.alpha,
-                                oov_weight=encoder.oov_weight, a=encoder.a)
+                                oov_weight=encoder.oov_weight, a=encoder.a,
+                                text_alpha=encoder.text_alpha)
     # Another kind: if it keeps nothing per word, saving and reopening it over the new
     # words is the whole job; if it does, reopening fails and says why.
     with tempfile.TemporaryDirectory(prefix="world2vec-carry-") as folder:

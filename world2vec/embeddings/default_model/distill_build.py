@@ -198,7 +198,8 @@ def build(args: argparse.Namespace, teacher=None) -> dict:
 
     wv = joint_word_vectors(base, words, counts, student.table, args.alpha, args.buckets)
     distilled = DistilledEncoder(wv, np.linalg.norm(student.table, axis=1),
-                                 split=student.table.shape[1], alpha=args.alpha, a=args.sif_a)
+                                 split=student.table.shape[1], alpha=args.alpha, a=args.sif_a,
+                                 text_alpha=args.text_alpha)
     sif = SIFEncoder(wv).fit([t.text for t in texts], seed=args.seed)
     objects = ObjectEncoder(wv)
     report["objects"] = objects.fit(synset_objects(synsets, lambda w: w in wv, args.objects,
@@ -236,6 +237,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--extra-vocab", type=int, default=20000)
     p.add_argument("--dim", type=int, default=256, help="distilled part's dimension")
     p.add_argument("--alpha", type=float, default=0.7, help="weight of the distilled part")
+    p.add_argument("--text-alpha", type=float, default=0.9,
+                   help="weight of the distilled part in texts of two words or more "
+                        "(sentences/distilled.py says why)")
     p.add_argument("--sif-a", type=float, default=1e-4,
                    help="token weights a/(a+p(w)) of both parts; 1e-4 beat 1e-3 and 3e-3 on "
                         "the held-out sets (docs/DEFAULT-MODEL.md)")
