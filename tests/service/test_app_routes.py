@@ -134,7 +134,7 @@ def test_filter_decides_by_the_classifier_rule(client):
     assert [r["decision"] for r in results] == ["allow", "block", "neutral"]
     assert [r["concept"] for r in results] == ["football", "war", None]
     assert results[0]["score"] == results[0]["scores"]["allow"]["football"]
-    assert resp.get_json()["threshold"] == DEFAULT_THRESHOLD == 0.375
+    assert resp.get_json()["threshold"] == DEFAULT_THRESHOLD == 0.35
 
 
 def test_model_events_give_the_training_curves(client):

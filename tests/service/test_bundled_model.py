@@ -44,8 +44,8 @@ def test_similar_to_a_definition_finds_its_headword(bundled_client):
 
 
 def test_filter_at_its_default_threshold_decides_most_labelled_texts_right(bundled_client):
-    # bench/bench_filter.py's first setting: 84 % right now (18 of the 20 violent texts
-    # blocked, 10 of the other 140 too); 77 % with the earlier skip-gram model (17 and 18).
+    # bench/bench_filter.py's first setting: 94 % right now (17 of the 20 violent texts
+    # blocked, 1 of the other 140 too); 77 % with the earlier skip-gram model (17 and 18).
     with open(TOPICS, encoding="utf-8") as fh:
         rows = [line.rstrip("\n").split("\t") for line in fh
                 if line.strip() and not line.startswith("#")]
