@@ -9,7 +9,7 @@ rank of its own answer (MRR@10, top-1). Rankers:
   dense           FAISS cosine search with the model's sentence vector of the question
   reader-dense    the MemN2N reader over dense candidates, untrained (H = I)
   reader-hybrid   the reader over dense + BM25 candidates with fused scores, untrained
-  reader-trained  reader-hybrid with H, gamma, beta trained (engine, Adam) on the
+  reader-trained  reader-hybrid with H, feedback, gamma, beta trained (engine, Adam) on the
                   training half of the questions
 
 Questions are split in two halves by a fixed seed; every ranker is scored on the

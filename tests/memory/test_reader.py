@@ -187,6 +187,29 @@ def test_the_reader_keeps_bm25_candidates_inside_a_filter(crowded):
     facts = {"kind": "fact"}
     dense = [h.id for h in crowded.search(encode(["deb archives"])[0], 3, filter=facts)]
     assert "target" not in dense  # only BM25 can bring it
-    reader = MemoryReader(crowded, encode, candidates=3)
+    # the vectors here are random, so only the lexical side carries meaning: weigh it up
+    reader = MemoryReader(crowded, encode, candidates=3, gamma=0.2, beta=0.8)
     assert reader.answer("deb archives", k=1, filter=facts)[0].id == "target"
     assert reader.answer("deb archives", k=1, filter={"kind": "note"})[0].id != "target"
+
+
+def test_an_untrained_reader_ranks_as_the_hybrid_search(memory):
+    # feedback starts at 0, so more hops change neither the ranking nor the scores
+    reader = MemoryReader(memory, encode_texts, candidates=8)
+    for question in ["which city is the capital of Italy", "tool that unpacks a deb file"]:
+        one, probs_one, _, _ = reader.rank(question, hops=1)
+        three, probs_three, _, _ = reader.rank(question, hops=3)
+        assert one == three and np.allclose(probs_one, probs_three)
+        hybrid = [h.id for h in search_mode(memory, "hybrid", 3, text=question,
+                                            vector=encode_texts([question])[0])]
+        assert one[0] == hybrid[0]
+
+
+def test_a_reader_file_saved_before_feedback_existed_loads_with_full_feedback(memory, tmp_path):
+    path = tmp_path / "old.npz"
+    np.savez(path, H=np.eye(DIM), gamma=np.array(0.2), beta=np.array(0.8))
+    reader = MemoryReader(memory, encode_texts, candidates=8)
+    reader.load(str(path))
+    assert float(reader.feedback) == 1.0 and float(reader.gamma) == pytest.approx(0.2)
+    one, _, _, _ = reader.rank("which city is the capital of Italy", hops=1)
+    assert one[0] == "f-rome"

@@ -11,31 +11,28 @@ standardised over the candidates) and the encoded question ``u_0``::
 
     p_k     = softmax(gamma * z(M u_k) + beta * b)            attention at hop k
     o_k     = p_k^T M                                          what hop k read
-    u_{k+1} = H u_k + o_k                                      next controller state
+    u_{k+1} = H u_k + lambda * o_k                             next controller state
 
 where ``z`` standardises scores over the candidates (mean 0, deviation 1), so dense
 and lexical evidence are on one scale whatever the encoder's cosine spread or the
 BM25 magnitudes (the score fusion Qdrant/Weaviate/Milvus call hybrid search, with
 learnable weights). The answer distribution is the attention of the last hop.
-With ``H = I`` (the initial value) this is relevance feedback: each hop moves the
-question toward what it found. ``H``, ``gamma`` and ``beta`` are trained with the
-engine (Tensor autodiff, Adam, Trainer) on (question, answering memory id) pairs,
-with an L2 pull of ``H`` toward ``I`` so a few hundred questions cannot overfit
-``dim x dim`` weights.
+With ``H = I`` each hop moves the question toward what it found, by ``lambda``, which
+starts at 0: on the FAQ sets of ``bench/bench_search_modes.py`` every feedback step
+tried ranked worse than none, so an untrained reader ranks as the hybrid search does
+and its hops only gather the support. ``H``, ``lambda``, ``gamma`` and ``beta`` are
+trained with the engine (Tensor autodiff, Adam, Trainer) on (question, answering
+memory id) pairs, with an L2 pull of ``H`` toward ``I`` so a few hundred questions
+cannot overfit ``dim x dim`` weights.
 
 The same candidates serve the search modes (:func:`search_mode`): ``dense`` (FAISS
 cosine), ``lexical`` (BM25, inside the filter) and ``hybrid`` (both pools, each score
 min-max scaled over the candidates and mixed ``DENSE_WEIGHT : 1 - DENSE_WEIGHT``).
-Why a score mix and not reciprocal rank fusion: on the FAQ sets of
-``bench/bench_search_modes.py`` the mix beat RRF at every setting tried (RRF throws
-away how far ahead the best BM25 match is, which is most of the evidence when the
-dense side is weak). The weight is 0.5: with the distilled default model (dense side
-0.43-0.50 MRR@10 against BM25's 0.53-0.66) the grid of ``bench_search_modes.py --tune``
-puts the best mean of its two FAQ sets there (0.654 on zlib + procps, 0.572 on the
-Debian FAQ, against 0.651 and 0.553 at the 0.2 chosen for the older, weaker model).
-Both sets were looked at to choose it, so neither is held out for it any more.
-The reader keeps its own starting weights (gamma 0.2, beta 0.8 on standardised
-scores): at 0.5 : 0.5 its untrained hops did worse on the Debian FAQ (0.528 vs 0.537).
+The mix beat reciprocal rank fusion at every setting tried (RRF throws away how far
+ahead the best BM25 match is). The weights (0.5 : 0.5 for the hybrid search; gamma =
+beta = 2 and no feedback for the reader, the 2 only sharpening the attention) are the
+best mean of both FAQ sets of ``bench_search_modes.py --tune`` with the distilled
+model; docs/DEFAULT-MODEL.md has the grid.
 """
 
 from __future__ import annotations
@@ -60,7 +57,8 @@ SEARCH_MODES = ("dense", "lexical", "hybrid")
 #: texts). A vector: dense, the only mode it has. The service and world2vec.Memory share it.
 DEFAULT_MODES = {"text": "hybrid", "concept": "dense", "vector": "dense"}
 DENSE_WEIGHT = 0.5       # hybrid: the dense share of the fused score (tuned, see above)
-READER_GAMMA, READER_BETA = 0.2, 0.8   # the reader's untrained dense / BM25 weights
+READER_GAMMA, READER_BETA = 2.0, 2.0   # the reader's untrained dense / BM25 weights
+READER_FEEDBACK = 0.0                  # lambda: how far a hop moves the question (see above)
 FUSION_CANDIDATES = 50   # hybrid: how many each side brings before fusing
 _LEXICAL_SCAN = 100_000  # the most BM25 matches a filtered lexical search looks through
 _FETCH_BLOCK = 256       # BM25 matches read from the store at once (one Milvus query)
@@ -212,15 +210,15 @@ class MemoryReader:
 
     ``encode_texts`` maps a list of texts to unit rows of the store's dimension (the
     model's ``encode_texts``; the memory never imports the service). The starting
-    fusion weights are ``gamma`` 0.2 dense, ``beta`` 0.8 BM25 (on
-    standardised scores): on the FAQ sets the lexical signal is the stronger one for
-    long answers, and :meth:`train` re-weights both for a given memory and encoder.
+    weights are ``gamma`` = ``beta`` = 2 (dense and BM25 equal, on standardised scores)
+    and ``feedback`` (lambda) 0, so an untrained reader ranks as the hybrid search;
+    :meth:`train` re-weights all of them for a given memory and encoder.
     """
 
     def __init__(self, store, encode_texts: Callable[[Sequence[str]], np.ndarray], hops: int = 2,
                  candidates: int = FUSION_CANDIDATES, lexical: bool = True,
                  gamma: float = READER_GAMMA, beta: float = READER_BETA,
-                 h_decay: float = 1.0) -> None:
+                 feedback: float = READER_FEEDBACK, h_decay: float = 1.0) -> None:
         self.store = store
         self.encode_texts = encode_texts
         self.hops = self._check_hops(hops)
@@ -230,6 +228,7 @@ class MemoryReader:
         self.H = np.eye(dim)
         self.gamma = np.array(float(gamma))
         self.beta = np.array(float(beta) if lexical else 0.0)
+        self.feedback = np.array(float(feedback))
         self.h_decay = float(h_decay)
 
     @staticmethod
@@ -270,8 +269,8 @@ class MemoryReader:
         return _Candidates(ids, items, vectors, lex, query.astype(np.float64))
 
     # -- the network ----------------------------------------------------------------
-    def _forward(self, c: _Candidates, hops: int, H: Tensor, gamma: Tensor, beta: Tensor
-                 ) -> tuple[Tensor, list[np.ndarray]]:
+    def _forward(self, c: _Candidates, hops: int, H: Tensor, gamma: Tensor, beta: Tensor,
+                 feedback: Tensor) -> tuple[Tensor, list[np.ndarray]]:
         """Final-hop logits over the candidates, and each hop's attention (for support)."""
         M = Tensor(c.vectors)
         lex = Tensor(c.lexical)
@@ -286,7 +285,7 @@ class MemoryReader:
                 break
             p = softmax(logits, axis=-1)
             attentions.append(p.data)
-            u = H @ u + p @ M
+            u = H @ u + feedback * (p @ M)
         return logits, attentions
 
     def rank(self, question: str, hops: int | None = None, filter: dict | None = None
@@ -297,7 +296,7 @@ class MemoryReader:
         if not c.ids:
             return [], np.zeros(0), [], []
         logits, attentions = self._forward(c, hops, Tensor(self.H), Tensor(self.gamma),
-                                           Tensor(self.beta))
+                                           Tensor(self.beta), Tensor(self.feedback))
         z = logits.data - logits.data.max()
         probs = np.exp(z) / np.exp(z).sum()
         order = np.lexsort((np.arange(len(c.ids)), -probs))
@@ -324,7 +323,7 @@ class MemoryReader:
     def train(self, pairs: Sequence[tuple[str, str]], epochs: int = 10, lr: float = 0.01,
               batch_size: int = 16, seed: int = 1, validation: float = 0.25,
               progress: bool | None = False) -> dict:
-        """Fit H, gamma and beta on (question, id of the memory that answers it) pairs.
+        """Fit H, feedback, gamma and beta on (question, id of the answering memory) pairs.
 
         Candidates are retrieved once (the store is read, not changed); the gold memory
         is added when retrieval missed it, so the loss can still pull toward it. A
@@ -348,7 +347,9 @@ class MemoryReader:
         H = Tensor(self.H.copy(), requires_grad=True, name="H")
         gamma = Tensor(self.gamma.copy(), requires_grad=True, name="gamma")
         beta = Tensor(self.beta.copy(), requires_grad=self.lexical, name="beta")
-        params = {"H": H, "gamma": gamma} | ({"beta": beta} if self.lexical else {})
+        feedback = Tensor(self.feedback.copy(), requires_grad=True, name="feedback")
+        params = {"H": H, "gamma": gamma, "feedback": feedback} | (
+            {"beta": beta} if self.lexical else {})
         optimizer = Adam(params, lr=lr)
         eye = np.eye(self.store.dim)
         batches_per_epoch = max(1, -(-len(fit) // batch_size))
@@ -359,7 +360,7 @@ class MemoryReader:
             total = None
             for row in batch:
                 c, gold = fit[int(row)]
-                logits, _ = self._forward(c, self.hops, H, gamma, beta)
+                logits, _ = self._forward(c, self.hops, H, gamma, beta, feedback)
                 loss = softmax_cross_entropy(logits.reshape(1, -1), np.array([gold]))
                 total = loss if total is None else total + loss
             drift = H - eye
@@ -371,12 +372,15 @@ class MemoryReader:
             rr = []
             for c, gold in held:
                 logits, _ = self._forward(c, self.hops, Tensor(H.data), Tensor(gamma.data),
-                                          Tensor(beta.data))
+                                          Tensor(beta.data), Tensor(feedback.data))
                 rank = int((logits.data > logits.data[gold]).sum()) + 1
                 rr.append(1.0 / rank if rank <= 10 else 0.0)
             return float(np.mean(rr))
 
-        best = (held_out_mrr(), 0, (H.data.copy(), gamma.data.copy(), beta.data.copy()))
+        def snapshot() -> tuple[np.ndarray, ...]:
+            return H.data.copy(), gamma.data.copy(), beta.data.copy(), feedback.data.copy()
+
+        best = (held_out_mrr(), 0, snapshot())
         task = TensorTask(optimizer, loss_fn, batches_per_epoch, work=batch_size)
         loss = float("nan")
         for epoch in range(1, epochs + 1):
@@ -385,14 +389,14 @@ class MemoryReader:
                            desc=f"reader epoch {epoch}", unit="questions").fit().loss
             score = held_out_mrr()
             if not held or score > best[0]:
-                best = (score, epoch, (H.data.copy(), gamma.data.copy(), beta.data.copy()))
-        self.H, self.gamma, self.beta = best[2]
+                best = (score, epoch, snapshot())
+        self.H, self.gamma, self.beta, self.feedback = best[2]
         return {"epochs": epochs, "loss": loss, "best_epoch": best[1], "validation_mrr": best[0]}
 
     def save(self, path: str) -> None:
         """Save the trained parameters (a plain .npz, no pickle)."""
         with open(path, "wb") as fh:
-            np.savez(fh, H=self.H, gamma=self.gamma, beta=self.beta)
+            np.savez(fh, H=self.H, gamma=self.gamma, beta=self.beta, feedback=self.feedback)
 
     def load(self, path: str) -> None:
         with np.load(path, allow_pickle=False) as data:
@@ -400,3 +404,5 @@ class MemoryReader:
                 raise ValidationError(f"{path}: reader parameters are for dimension "
                                       f"{data['H'].shape[0]}, the memory's is {self.store.dim}")
             self.H, self.gamma, self.beta = data["H"], data["gamma"], data["beta"]
+            # files saved before the feedback weight existed were trained with it at 1
+            self.feedback = data["feedback"] if "feedback" in data.files else np.array(1.0)
