@@ -1,10 +1,8 @@
 """MemoryReader: MemN2N-style multi-hop attention over the memories FAISS returns.
 
-Why attention over FAISS candidates and not over the whole memory: end-to-end
-memory networks (Sukhbaatar et al. 2015) attend over every memory, which is
-O(memory) per question; retrieving the top-N candidates first (dense top-N, plus
-BM25 top-N for hybrid retrieval) keeps a question at a few milliseconds whatever
-the memory's size, and the attention then re-reads those candidates.
+Why attention over FAISS candidates: end-to-end memory networks (Sukhbaatar et al.
+2015) attend over every memory, O(memory) per question; the dense and BM25 top-N keep a
+question at a few milliseconds whatever the memory's size.
 
 For candidate memory vectors ``M`` (unit rows), lexical scores ``b`` (BM25,
 standardised over the candidates) and the encoded question ``u_0``::
@@ -13,10 +11,9 @@ standardised over the candidates) and the encoded question ``u_0``::
     o_k     = p_k^T M                                          what hop k read
     u_{k+1} = H u_k + lambda * o_k                             next controller state
 
-where ``z`` standardises scores over the candidates (mean 0, deviation 1), so dense
-and lexical evidence are on one scale whatever the encoder's cosine spread or the
-BM25 magnitudes (the score fusion Qdrant/Weaviate/Milvus call hybrid search, with
-learnable weights). The answer distribution is the attention of the last hop.
+where ``z`` standardises scores over the candidates, so dense and lexical evidence
+share one scale (hybrid search's score fusion, with learnable weights). The answer
+distribution is the attention of the last hop.
 With ``H = I`` each hop moves the question toward what it found, by ``lambda``, which
 starts at 0: on the FAQ sets of ``bench/bench_search_modes.py`` every feedback step
 tried ranked worse than none, so an untrained reader ranks as the hybrid search does
@@ -51,10 +48,8 @@ from world2vec.memory.items import Hit, Item, check_k
 
 MAX_HOPS = 10
 SEARCH_MODES = ("dense", "lexical", "hybrid")
-#: The mode a search uses when the caller names none, by what the query is. Text: hybrid,
-#: the best of the three on both FAQ sets of bench/bench_search_modes.py. A concept: dense
-#: (a concept is a point in the model's space, and its name alone is rarely in the stored
-#: texts). A vector: dense, the only mode it has. The service and world2vec.Memory share it.
+#: A search's mode when none is named, by query: text hybrid (best on both FAQ sets); a
+#: concept dense (its name alone is rarely in the stored texts); a vector has only dense.
 DEFAULT_MODES = {"text": "hybrid", "concept": "dense", "vector": "dense"}
 DENSE_WEIGHT = 0.5       # hybrid: the dense share of the fused score (tuned, see above)
 READER_GAMMA, READER_BETA = 2.0, 2.0   # the reader's untrained dense / BM25 weights
@@ -254,18 +249,13 @@ class MemoryReader:
         pool = candidate_pool(self.store, question if self.lexical else None, query,
                               self.candidates, filter)
         ids, items, lex = pool.ids, pool.items, pool.lexical
-        if must_include is not None and must_include not in ids:
-            item = self.store.get(must_include)
-            if item is not None:
-                ids.append(must_include)
-                items.append(item)
-                lex = np.append(lex, 0.0)
+        extra = self.store.get(must_include) if must_include and must_include not in ids else None
+        if extra is not None:
+            ids, items, lex = ids + [must_include], items + [extra], np.append(lex, 0.0)
         vectors = (np.stack([it.vector for it in items]).astype(np.float64) if items
                    else np.zeros((0, self.store.dim)))
-        if lex.size and lex.std() > 0:
-            lex = (lex - lex.mean()) / lex.std()
-        else:
-            lex = np.zeros_like(lex)
+        std = float(lex.std()) if lex.size else 0.0
+        lex = (lex - lex.mean()) / std if std > 0 else np.zeros_like(lex)
         return _Candidates(ids, items, vectors, lex, query.astype(np.float64))
 
     # -- the network ----------------------------------------------------------------
