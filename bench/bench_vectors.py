@@ -15,6 +15,8 @@ plus the debian-faq package and the shared word-similarity files):
   revdict    top-10 rate of the headword among the bundled model's 50k concepts for
              300 held-out dictionary definitions (also given as "of 30")
   faq        MRR@10, Debian FAQ question -> its answer, dense cosine over all answers
+  simlex     Spearman on SimLex-999 (pairs covered; gensim's test data, as for docsim
+             lee)
   wordsim    Spearman on WordSim-353 (pairs covered); analogies 3CosAdd
              (questions-words.txt, 30k most frequent concepts)
   checks     cat -> dog in top 5; king - man + woman -> queen first;
@@ -82,13 +84,20 @@ def docsim(encode: Encode) -> float:
     return float(np.corrcoef((a * b).sum(axis=1), [float(r[0]) for r in rows])[0, 1])
 
 
-def lee_corpus() -> tuple[list[str], np.ndarray] | None:
-    """The 50 Lee news articles and the (50, 50) human similarity matrix, or None."""
+def gensim_test_data() -> str | None:
+    """gensim's test-data folder (public evaluation sets), when gensim is installed."""
     try:
         import gensim
     except ImportError:
         return None
-    folder = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
+    return os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
+
+
+def lee_corpus() -> tuple[list[str], np.ndarray] | None:
+    """The 50 Lee news articles and the (50, 50) human similarity matrix, or None."""
+    folder = gensim_test_data()
+    if folder is None:
+        return None
     with open(os.path.join(folder, "lee.cor"), encoding="latin-1") as f:
         docs = [line.strip() for line in f if line.strip()]
     return docs, np.loadtxt(os.path.join(folder, "similarities0-1.txt"))
@@ -122,6 +131,14 @@ def tfidf_lee() -> float | None:
     m = unit(m)
     upper = np.triu_indices(len(docs), 1)
     return float(np.corrcoef((m @ m.T)[upper], human[upper])[0, 1])
+
+
+def simlex(concepts: WordVectors) -> str:
+    folder = gensim_test_data()
+    if folder is None:
+        return "-"
+    result = evaluate_similarity(concepts, os.path.join(folder, "simlex999.txt"))
+    return f"{result.spearman:.3f} ({result.used}/{result.pairs})"
 
 
 def revdict(encode: Encode, concepts: WordVectors) -> float:
@@ -172,6 +189,7 @@ def measure(name: str, encode: Encode, concepts: WordVectors, data: str) -> dict
     ana = evaluate_analogies(concepts, os.path.join(data, "questions-words.txt"))
     row = {"docsim r": docsim(encode), "docsim lee r": docsim_lee(encode),
            "revdict top10": revdict(encode, concepts), "faq MRR@10": faq(encode),
+           "simlex999": simlex(concepts),
            "wordsim353": f"{sim.spearman:.3f} ({sim.used}/{sim.pairs})",
            "analogies": f"{ana.accuracy_add:.3f} ({ana.answered}/{ana.total})"}
     row.update({k: f"{'yes' if ok else 'no'} ({w})" for k, (ok, w) in word_checks(concepts).items()})
