@@ -13,7 +13,11 @@ plus the debian-faq package and the shared word-similarity files):
              is installed, for bench). A TF-IDF baseline (idf from the 50 articles)
              is printed beside the table.
   revdict    top-10 rate of the headword among the bundled model's 50k concepts for
-             300 held-out dictionary definitions (also given as "of 30")
+             300 held-out dictionary definitions (also given as "of 30"), each text
+             encoded as /similar?text= does (a model's concept queries: its
+             reverse-dictionary head blended with the default encoder, where it has
+             one); "clean": the 239 definitions that do not contain their headword
+             (the others are found by echoing a word of the query)
   faq        MRR@10, Debian FAQ question -> its answer, dense cosine over all answers
   simlex     Spearman on SimLex-999 (pairs covered; gensim's test data, as for docsim
              lee)
@@ -141,9 +145,11 @@ def simlex(concepts: WordVectors) -> str:
     return f"{result.spearman:.3f} ({result.used}/{result.pairs})"
 
 
-def revdict(encode: Encode, concepts: WordVectors) -> float:
+def revdict(encode: Encode, concepts: WordVectors, clean: bool = False) -> float:
     rows = read_tsv("reverse_dictionary_heldout.tsv")
     rows = [r for r in rows if r[0] in concepts]
+    if clean:
+        rows = [r for r in rows if r[0] not in concepts.tokenizer.tokenize(r[1])]
     q = safe_encode(encode, [r[1] for r in rows])
     scores = q @ np.asarray(concepts.normed, np.float32).T
     true = scores[np.arange(len(rows)), [concepts.index(r[0]) for r in rows]]
@@ -183,12 +189,17 @@ def word_checks(wv: WordVectors) -> dict[str, str]:
     return out
 
 
-def measure(name: str, encode: Encode, concepts: WordVectors, data: str) -> dict:
+def measure(name: str, encode: Encode, concepts: WordVectors, data: str,
+            query: Encode | None = None) -> dict:
+    """Every figure of one system; ``query`` encodes texts asked of the concepts
+    (default: ``encode``)."""
+    query = query or encode
     pairs = load_debian_faq(DEBIAN_FAQ)
     sim = evaluate_similarity(concepts, os.path.join(data, "wordsim353.tsv"))
     ana = evaluate_analogies(concepts, os.path.join(data, "questions-words.txt"))
     row = {"docsim r": docsim(encode), "docsim lee r": docsim_lee(encode),
-           "revdict top10": revdict(encode, concepts), "faq MRR@10": faq(encode),
+           "revdict top10": revdict(query, concepts),
+           "revdict top10 clean": revdict(query, concepts, clean=True), "faq MRR@10": faq(encode),
            "simlex999": simlex(concepts),
            "wordsim353": f"{sim.spearman:.3f} ({sim.used}/{sim.pairs})",
            "analogies": f"{ana.accuracy_add:.3f} ({ana.answered}/{ana.total})"}
@@ -258,17 +269,17 @@ def main(argv: list[str] | None = None) -> int:
     skip = set(filter(None, args.skip.split(",")))
     old = load_model(args.old)
     vocab, counts = list(old.words.words), np.asarray(old.words.counts)
-    systems = {"old": (old.encode_texts, old.words)}
+    systems = {"old": (old.encode_texts, old.words, old.encode_concept_queries)}
     if args.new:
         new = load_model(args.new)
-        systems["new"] = (new.encode_texts, new.words)
+        systems["new"] = (new.encode_texts, new.words, new.encode_concept_queries)
     for name, make in (("MiniLM", teacher_system), ("Model2Vec", model2vec_system)):
         if name not in skip:
             system = make(vocab, counts, args.cache)
             if system is not None:
                 systems[name] = system
-    results = {n: measure(n, enc, wv, args.data) for n, (enc, wv) in systems.items()
-               if n not in skip}
+    results = {n: measure(n, *system[:2], args.data, *system[2:])
+               for n, system in systems.items() if n not in skip}
     print_table(results)
     lee = tfidf_lee()
     if lee is not None:

@@ -49,11 +49,14 @@ def concept_vector(model: Any, word: Any, param: str = "concept") -> tuple[np.nd
     return np.asarray(vec, dtype=np.float32), bool(synthesized)
 
 
-def text_vector(model: Any, text: Any, param: str = "text") -> np.ndarray:
-    """A text's sentence vector; a text with no word the model knows is a BadRequest."""
+def text_vector(model: Any, text: Any, param: str = "text",
+                concept_query: bool = False) -> np.ndarray:
+    """A text's sentence vector (``concept_query``: as a question to the concepts,
+    ``Model.encode_concept_queries``); a text with no word the model knows is a
+    BadRequest."""
     if not isinstance(text, str) or not text.strip():
         raise BadRequest(f"'{param}' must be a non-empty string", param=param)
-    encode = model.encode_texts
+    encode = model.encode_concept_queries if concept_query else model.encode_texts
     try:
         return np.asarray(encode([text]), dtype=np.float32)[0]
     except (ValueError, KeyError) as exc:

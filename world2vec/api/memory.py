@@ -213,8 +213,9 @@ class Memory(MemoryMethods):
             info["synthesized"] = synthesized
             info["query"]["synthesized"] = synthesized
             exclude = [] if synthesized else [concept]
-        else:
-            vec = text_vector(self.model, text)
+        else:   # asked of the concepts, a text is a concept query; of the memories, a text
+            vec = text_vector(self.model, text,
+                              concept_query=kind in (None, "concept") and flt is None)
         if kind not in (None, "concept") or flt is not None:
             with memory_errors("filter"):
                 return Hits([hit_result(h) for h in store.search(vec, k, filter=flt)], info)

@@ -6,6 +6,7 @@ trained how. A model directory (docs/ARCHITECTURE.md) holds the word vectors and
 optional component folders::
 
     sentence/default          name of the encoder encode_texts uses ("sif", ...)
+    sentence/concept_query.json  the head that asks texts against concepts (optional)
     sentence/<name>/          one folder per sentence encoder (config.json + arrays)
     objects/                  the object encoder (config.json + arrays)
     relations/<name>.npy|json relation transforms
@@ -29,6 +30,13 @@ from world2vec.embeddings.objects import ObjectEncoder
 from world2vec.embeddings.relation_fitting import transform as relation_neighbours
 from world2vec.embeddings.relations import RelationTransform, load_relations
 from world2vec.embeddings.sentences import SentenceEncoder, load_sentence_encoder
+from world2vec.embeddings.sentences.concept_query import (
+    ConceptQuery,
+    blended,
+    head_vectors,
+    read_concept_query,
+    write_concept_query,
+)
 from world2vec.embeddings.sentences.sif import SIFEncoder
 from world2vec.embeddings.staging import staged_directory
 from world2vec.embeddings.words.vectors import ModelFormatError, WordVectors
@@ -42,7 +50,8 @@ class Model:
                  sentence_encoders: dict[str, SentenceEncoder] | None = None,
                  default_sentence: str | None = None,
                  objects: ObjectEncoder | None = None,
-                 relations: dict[str, RelationTransform] | None = None) -> None:
+                 relations: dict[str, RelationTransform] | None = None,
+                 concept_query: ConceptQuery | None = None) -> None:
         self.words = words
         self.path = path
         self.sentence_encoders = dict(sentence_encoders or {})
@@ -52,6 +61,9 @@ class Model:
                                  else next(iter(self.sentence_encoders)))
         self.objects = objects or ObjectEncoder(words)
         self.relations = dict(relations or {})
+        self.concept_query = (concept_query if concept_query is not None
+                              and concept_query.encoder in self.sentence_encoders
+                              and concept_query.encoder != self.default_sentence else None)
 
     # -- identity ------------------------------------------------------------------
     @property
@@ -114,6 +126,18 @@ class Model:
         """
         return np.asarray(self.encode_texts(texts, batch_size=batch_size), dtype=np.float32)
 
+    def encode_concept_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts as questions to the concepts ("which concept does this describe?"):
+        the default sentence vector, blended with the model's reverse-dictionary head
+        when it has one (``sentences/concept_query.py``). Unit float32 rows; the errors
+        are :meth:`encode_texts`'s."""
+        default = self.encode_texts(texts)
+        query = self.concept_query
+        if query is None:
+            return default
+        head = head_vectors(self.sentence_encoders[query.encoder], list(texts))
+        return blended(head, default, query.blend)
+
     def encode_objects(self, objects: Sequence[dict[str, Any]]) -> np.ndarray:
         """Objects given as ``{"id", "features", "relations"}`` -> unit float32 rows."""
         return self.objects.encode(objects)
@@ -143,6 +167,8 @@ class Model:
                 encoder.save(os.path.join(sentence_dir, name))
             with open(os.path.join(sentence_dir, "default"), "w", encoding="utf-8") as f:
                 f.write(self.default_sentence + "\n")
+            if self.concept_query is not None:
+                write_concept_query(sentence_dir, self.concept_query)
             components.append("sentence")
             self.objects.save(os.path.join(inner, "objects"))
             components.append("objects")
@@ -183,6 +209,7 @@ def load_model(path: str | None = None, mmap: bool = True) -> Model:
     words = WordVectors.load(path, mmap=mmap)
     sentence_encoders: dict[str, SentenceEncoder] = {}
     default = None
+    concept_query = None
     sentence_dir = os.path.join(path, "sentence")
     try:
         if os.path.isdir(sentence_dir):
@@ -194,9 +221,10 @@ def load_model(path: str | None = None, mmap: bool = True) -> Model:
             if os.path.isfile(default_file):
                 with open(default_file, encoding="utf-8") as f:
                     default = f.read().strip()
+            concept_query = read_concept_query(sentence_dir)
         objects_dir = os.path.join(path, "objects")
         objects = ObjectEncoder.load(objects_dir, words) if os.path.isdir(objects_dir) else None
         relations = load_relations(os.path.join(path, "relations"))
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
         raise ModelFormatError(f"cannot read model components in {path}: {exc}") from exc
-    return Model(words, path, sentence_encoders, default, objects, relations)
+    return Model(words, path, sentence_encoders, default, objects, relations, concept_query)

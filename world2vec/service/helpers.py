@@ -91,10 +91,14 @@ def _show_object(row: dict) -> None:
     row["payload"] = payload
 
 
-def encode_texts(st: ServiceState, texts: list[str], param: str = "text") -> np.ndarray:
-    """Sentence vectors; a text with nothing the model knows is a 400 naming the parameter."""
+def encode_texts(st: ServiceState, texts: list[str], param: str = "text",
+                 concept_query: bool = False) -> np.ndarray:
+    """Sentence vectors (``concept_query``: as questions to the concepts,
+    ``Model.encode_concept_queries``); a text with nothing the model knows is a 400
+    naming the parameter."""
+    encode = st.model.encode_concept_queries if concept_query else st.model.encode_texts
     try:
-        return np.asarray(st.model.encode_texts(texts), dtype=np.float32)
+        return np.asarray(encode(texts), dtype=np.float32)
     except (ValueError, KeyError) as exc:
         raise BadRequest(f"cannot encode the text: {exc}", param=param,
                          slug="unencodable-text") from None

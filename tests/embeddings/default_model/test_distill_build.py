@@ -11,7 +11,7 @@ from test_concepts_build import tiny_dictd, tiny_wordnet
 
 from world2vec.embeddings import load_model
 from world2vec.embeddings.default_model.build import main as build_skipgram
-from world2vec.embeddings.default_model.distill_build import build, parse_args
+from world2vec.embeddings.default_model.distill_build import build, main, parse_args
 
 PACKAGES = {
     "fastcat": ("fast animal viewer", "shows an animal with fur and a tail on the screen"),
@@ -87,3 +87,24 @@ def test_a_distilled_model_is_refused_as_the_base(built):
     args = [a if a != args[1] else out for a in args]   # --base <the distilled model>
     with pytest.raises(SystemExit, match="skip-gram"):
         build(parse_args([*args, "--out", str(tmp / "again")]), teacher=HashTeacher())
+
+
+def test_the_build_adds_a_concept_query_head_and_can_add_it_alone(built):
+    tmp, args, out, report = built
+    dictionaries = args[args.index("--wordnet"):args.index("--wordnet") + 4]   # the tiny ones
+    model = load_model(out)
+    assert model.concept_query is not None
+    assert model.concept_query.encoder == "reverse_dictionary"
+    assert report["concept_query"]["train"]["pairs"] > 0
+    queries = model.encode_concept_queries(["an animal with fur", "a beast"])
+    assert queries.shape == (2, model.dim)
+    assert np.allclose(np.linalg.norm(queries, axis=1), 1, atol=1e-5)
+    # stage 5 alone, on the built model: the other components are carried as they were
+    again = str(tmp / "with-head")
+    assert main(["--add-concept-head", out, "--out", again, *dictionaries]) == 0
+    redone = load_model(again)
+    assert redone.concept_query is not None
+    assert np.allclose(redone.encode_texts(["an animal with fur"]),
+                       model.encode_texts(["an animal with fur"]), atol=1e-6)
+    with pytest.raises(SystemExit, match="exists"):
+        main(["--add-concept-head", out, "--out", again, *dictionaries])

@@ -45,7 +45,8 @@ def carry_components(base: Model, words: WordVectors, base_size: int) -> tuple[M
                                  f"over to the new words: {exc}") from exc
             dropped.append(name)
     objects = _objects(base.objects, words, base_size)
-    model = Model(words, None, encoders, base.default_sentence, objects, dict(base.relations))
+    model = Model(words, None, encoders, base.default_sentence, objects, dict(base.relations),
+                  base.concept_query)
     return model, dropped
 
 

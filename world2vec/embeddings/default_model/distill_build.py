@@ -16,7 +16,12 @@ Stages (each teacher stage is cached in ``--work`` and resumes by chunk):
    (Model2Vec), then our engine regresses the teacher's text vectors (tokenlearn);
 4. joint space: ``[alpha * distilled ; beta * skip-gram]`` concepts, n-gram buckets
    refitted, the ``distilled`` sentence encoder as default (SIF kept beside it), the
-   object encoder and relation transforms refitted in the new space.
+   object encoder and relation transforms refitted in the new space;
+5. concept queries: a reverse-dictionary head trained on the dictionary definitions
+   (held-out headwords left out) and blended with the default encoder when a text is
+   asked against the concepts (``sentences/concept_query.py``).
+
+``--add-concept-head DIR`` runs stage 5 alone on a model already built (no teacher).
 
 The teacher (torch) is needed only here; the saved model serves with numpy alone.
 """
@@ -39,7 +44,12 @@ from world2vec.embeddings.default_model.debian_packages import (
     is_held_out_description,
     load_packages,
 )
-from world2vec.embeddings.default_model.definitions import gcide_definitions, wordnet_definitions
+from world2vec.embeddings.default_model.definitions import (
+    Definition,
+    gcide_definitions,
+    is_held_out,
+    wordnet_definitions,
+)
 from world2vec.embeddings.default_model.distill import (
     StaticStudent,
     frequency_weights,
@@ -57,8 +67,10 @@ from world2vec.embeddings.default_model.refit import refit_relations
 from world2vec.embeddings.default_model.wordnet import DEFAULT_WORDNET_DIR, load_wordnet
 from world2vec.embeddings.model import Model, load_model
 from world2vec.embeddings.objects import ObjectEncoder
+from world2vec.embeddings.sentences.concept_query import ConceptQuery, fit_concept_query
 from world2vec.embeddings.sentences.distilled import DistilledEncoder
 from world2vec.embeddings.sentences.sif import SIFEncoder
+from world2vec.embeddings.words.vectors import WordVectors
 
 NOTICE = """This model directory was built by world2vec (distill_build) from these sources:
 
@@ -145,9 +157,67 @@ def skipgram_base(args: argparse.Namespace) -> str:
     return folder
 
 
+def concept_head(words: WordVectors, default_encode, definitions: list[Definition],
+                 args: argparse.Namespace) -> tuple[dict, ConceptQuery | None, dict]:
+    """Stage 5: the reverse-dictionary head for concept queries, trained on up to
+    ``--concept-pairs`` definitions of headwords that are not held out; ``({}, None,
+    {})`` with ``--concept-pairs 0``."""
+    if args.concept_pairs <= 0:
+        return {}, None, {}
+    pairs = [(d.text, d.headword) for d in definitions
+             if d.headword in words and not is_held_out(d.headword)]
+    rng = np.random.default_rng(args.seed)
+    if len(pairs) > args.concept_pairs:
+        pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), args.concept_pairs,
+                                                     replace=False))]
+    head, blend, report = fit_concept_query(words, default_encode, pairs,
+                                            epochs=args.concept_epochs, seed=args.seed)
+    log(f"concept-query head: blend {blend}, validation top-10 {report['validation_top10']}")
+    return {"reverse_dictionary": head}, ConceptQuery("reverse_dictionary", blend), report
+
+
+def dictionary_definitions(args: argparse.Namespace, synsets=None) -> list[Definition]:
+    synsets = load_wordnet(args.wordnet) if synsets is None else synsets
+    definitions = list(wordnet_definitions(synsets.values()))
+    if args.gcide:
+        definitions += list(gcide_definitions(args.gcide))
+    return definitions
+
+
+def save_model(model: Model, args: argparse.Namespace, report: dict, notice: str) -> None:
+    target = os.path.abspath(args.out)
+    if os.path.exists(target):
+        if not args.replace:
+            raise SystemExit(f"{target} exists; pass --replace to rebuild it")
+        shutil.rmtree(target)
+    model.save(target, extra_json={"build.json": report}, extra_text={"NOTICE.txt": notice})
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
+    log(f"wrote {target} ({size / 1e6:.1f} MB)")
+
+
+def add_concept_head(args: argparse.Namespace) -> dict:
+    """Stage 5 alone on the built model ``args.add_concept_head``, written to ``--out``
+    with the other components as they were (its build.json gains ``concept_query``)."""
+    source = os.path.abspath(args.add_concept_head)
+    model = load_model(source, mmap=False)
+    with open(os.path.join(source, "build.json"), encoding="utf-8") as f:
+        report = json.load(f)
+    with open(os.path.join(source, "NOTICE.txt"), encoding="utf-8") as f:
+        notice = f.read()
+    encoders = {n: e for n, e in model.sentence_encoders.items() if n != "reverse_dictionary"}
+    heads, query, report["concept_query"] = concept_head(
+        model.words, model.encode_texts, dictionary_definitions(args), args)
+    report["settings"].update(concept_pairs=args.concept_pairs, concept_epochs=args.concept_epochs)
+    save_model(Model(model.words, None, {**encoders, **heads}, model.default_sentence,
+                     model.objects, model.relations, query), args, report, notice)
+    return report
+
+
 def build(args: argparse.Namespace, teacher=None) -> dict:
     """Write the distilled model to ``args.out``; ``teacher`` defaults to MiniLM."""
     t0 = time.time()
+    if not args.work:
+        raise SystemExit("--work is required to build (the teacher's cache)")
     os.makedirs(args.work, exist_ok=True)
     args.base = args.base or skipgram_base(args)
     report: dict = {"settings": {k: v for k, v in vars(args).items() if k not in ("out", "work")}}
@@ -156,9 +226,7 @@ def build(args: argparse.Namespace, teacher=None) -> dict:
         raise SystemExit(f"{args.base} is a distilled model; --base needs the skip-gram model "
                          "(leave --base out to train one)")
     synsets = load_wordnet(args.wordnet)
-    definitions = list(wordnet_definitions(synsets.values()))
-    if args.gcide:
-        definitions += list(gcide_definitions(args.gcide))
+    definitions = dictionary_definitions(args, synsets)
     packages = load_packages(args.apt_lists)
     texts = distill_texts(packages, definitions, n_long=args.long, n_short=args.short,
                           n_wordnet=args.wordnet_texts, n_gcide=args.gcide_texts, seed=args.seed)
@@ -206,17 +274,11 @@ def build(args: argparse.Namespace, teacher=None) -> dict:
                                                    args.seed), epochs=2, seed=args.seed,
                                     progress=True)
     relations, report["relations"] = refit_relations(wv, synsets, args.wordnet, args.seed)
-    model = Model(wv, None, {"distilled": distilled, "sif": sif}, "distilled", objects, relations)
+    heads, query, report["concept_query"] = concept_head(wv, distilled.encode, definitions, args)
+    model = Model(wv, None, {"distilled": distilled, "sif": sif, **heads}, "distilled", objects,
+                  relations, query)
     report["seconds"] = round(time.time() - t0, 1)
-    target = os.path.abspath(args.out)
-    if os.path.exists(target):
-        if not args.replace:
-            raise SystemExit(f"{target} exists; pass --replace to rebuild it")
-        shutil.rmtree(target)
-    model.save(target, extra_json={"build.json": report},
-               extra_text={"NOTICE.txt": notice_text(args.base)})
-    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
-    log(f"wrote {target} ({size / 1e6:.1f} MB) in {report['seconds']} s")
+    save_model(model, args, report, notice_text(args.base))
     return report
 
 
@@ -225,7 +287,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--base", default=None,
                    help="skip-gram base model directory (default: trained into --work/base)")
     p.add_argument("--out", required=True)
-    p.add_argument("--work", required=True, help="cache of the teacher's vectors")
+    p.add_argument("--work", default=None, help="cache of the teacher's vectors (to build)")
+    p.add_argument("--add-concept-head", default=None, metavar="DIR",
+                   help="only add stage 5 (concept-query head) to the built model DIR")
+    p.add_argument("--concept-pairs", type=int, default=150000,
+                   help="definitions the concept-query head trains on (0: no head)")
+    p.add_argument("--concept-epochs", type=int, default=1)
     p.add_argument("--replace", action="store_true")
     p.add_argument("--wordnet", default=DEFAULT_WORDNET_DIR)
     p.add_argument("--gcide", default=DEFAULT_GCIDE_DICT)
@@ -259,7 +326,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    report = build(parse_args(argv))
+    args = parse_args(argv)
+    if args.add_concept_head:
+        report = add_concept_head(args)
+        print(json.dumps(report["concept_query"], indent=2))
+        return 0
+    report = build(args)
     print(json.dumps({k: report[k] for k in ("data", "student", "seconds")}, indent=2))
     return 0
 

@@ -94,8 +94,8 @@ def similar():
         elif source == "object":
             vec = encode_objects(st, [value], "object")[0]
             exclude = []  # an object is near what it relates to: cat is the answer to is_a cat
-        else:
-            vec = encode_texts(st, [value])[0]
+        else:   # asked of the concepts, a text is a concept query; of the memories, a text
+            vec = encode_texts(st, [value], concept_query=kind in (None, "concept") and flt is None)[0]
             exclude = []
         if kind not in (None, "concept") or flt is not None:
             answer["results"] = _search_memory(st, vec, k, _memory_filter(kind, flt), exclude=[])
