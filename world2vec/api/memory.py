@@ -201,6 +201,7 @@ class Memory(MemoryMethods):
             flt = {**(flt or {}), "kind": kind}
         info: dict[str, Any] = {"query": {source: {"concept": concept, "text": text, "id": id}[source]}}
         store = self._scope().store
+        of_memory = kind not in (None, "concept") or flt is not None   # else: of the concepts
         if source == "id":
             with memory_errors("filter"):
                 hits = store.search_by_id(id, k, filter=flt)
@@ -214,9 +215,8 @@ class Memory(MemoryMethods):
             info["query"]["synthesized"] = synthesized
             exclude = [] if synthesized else [concept]
         else:   # asked of the concepts, a text is a concept query; of the memories, a text
-            vec = text_vector(self.model, text,
-                              concept_query=kind in (None, "concept") and flt is None)
-        if kind not in (None, "concept") or flt is not None:
+            vec = text_vector(self.model, text, concept_query=not of_memory)
+        if of_memory:
             with memory_errors("filter"):
                 return Hits([hit_result(h) for h in store.search(vec, k, filter=flt)], info)
         pairs = self.model.words.nearest(vec, k, exclude=tuple(exclude))

@@ -72,6 +72,7 @@ def similar():
     source = given[0]
     value = (query_json_object(args, source) if source == "object"
              else query_str(args, source, required=True))
+    of_memory = kind not in (None, "concept") or flt is not None   # else: of the concepts
     answer: dict = {"query": {source: value}}
     if source == "id":
         # One store call: the stored unit vector is used in place, itself excluded.
@@ -95,9 +96,9 @@ def similar():
             vec = encode_objects(st, [value], "object")[0]
             exclude = []  # an object is near what it relates to: cat is the answer to is_a cat
         else:   # asked of the concepts, a text is a concept query; of the memories, a text
-            vec = encode_texts(st, [value], concept_query=kind in (None, "concept") and flt is None)[0]
+            vec = encode_texts(st, [value], concept_query=not of_memory)[0]
             exclude = []
-        if kind not in (None, "concept") or flt is not None:
+        if of_memory:
             answer["results"] = _search_memory(st, vec, k, _memory_filter(kind, flt), exclude=[])
             points = ([_stored_vector(st, r["id"]) for r in answer["results"]] if project
                       else None)
