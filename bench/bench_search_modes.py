@@ -2,11 +2,13 @@
 """Search modes on FAQ question sets: dense, lexical (BM25), hybrid, and /qa's reader.
 
 Each set's answers are stored in a fresh memory; each question is asked and scored by
-the rank of its own answer (MRR@10, top-1). Two sets (bench/faq_sets.py):
+the rank of its own answer (MRR@10, top-1). Three sets (bench/faq_sets.py):
 
   tune    zlib's and procps' FAQs (~50 questions): the hybrid fusion is tuned here
-  debian  the Debian FAQ (120 questions, ``apt-get install -y debian-faq``): measured
-          only, never tuned on
+  debian  the Debian FAQ (120 questions, ``apt-get install -y debian-faq``); the fusion
+          weight of the distilled model was chosen on the mean of this set and tune
+  python  Python's FAQ (171 questions, ``apt-get install -y python3.11-doc``): measured
+          only, never looked at while choosing anything; left out when not installed
 
 Two paths, same figures expected:
 
@@ -15,7 +17,7 @@ Two paths, same figures expected:
           service's app (Flask's test client: the whole HTTP layer, no sockets)
 
 ``--tune`` also prints the grid behind reader.DENSE_WEIGHT (dense share of the fused
-score x candidates per side), on both sets.
+score x candidates per side), on tune and debian (never on the held-out python set).
 
     python bench/bench_search_modes.py [--model DIR] [--tune] [--no-rest]
 """
@@ -30,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from faq_sets import tuning_pairs
+from faq_sets import python_faq_pairs, tuning_pairs
 
 from world2vec.memory import MemoryReader, MemoryStore
 from world2vec.memory.qa_eval import DEBIAN_FAQ, QAPair, load_debian_faq, score
@@ -109,6 +111,12 @@ def main(argv=None) -> int:
     except FileNotFoundError:
         print(f"{args.faq} not found: apt-get install -y debian-faq", file=sys.stderr)
         return 2
+    held_out = python_faq_pairs()
+    if held_out:
+        sets["python"] = held_out
+    else:
+        print("Python's FAQ not found (apt-get install -y python3.11-doc): two sets only",
+              file=sys.stderr)
     from world2vec.embeddings.model import load_model
     model = load_model(args.model)
     print(f"model {model.name} (dim {model.dim}); sets: "
@@ -122,7 +130,7 @@ def main(argv=None) -> int:
                 started = time.perf_counter()
                 figures.setdefault(f"store  {name}", {})[label] = {
                     **score(rank, pairs), "ms": (time.perf_counter() - started) / len(pairs) * 1e3}
-            if args.tune:
+            if args.tune and label != "python":   # held out: no grid to choose from
                 tune(store, vectors, pairs, label)
             store.close(snapshot=False)
             if not args.no_rest:

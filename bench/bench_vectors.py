@@ -45,6 +45,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from faq_sets import python_faq_pairs
+
 from world2vec.embeddings import load_model
 from world2vec.embeddings.words.evaluation import evaluate_analogies, evaluate_similarity
 from world2vec.embeddings.words.vectors import WordVectors
@@ -156,8 +160,12 @@ def revdict(encode: Encode, concepts: WordVectors, clean: bool = False) -> float
     return float(np.mean((scores > true[:, None]).sum(axis=1) < 10))
 
 
-def faq(encode: Encode) -> float:
-    pairs = load_debian_faq(DEBIAN_FAQ)
+def faq(encode: Encode, pairs: list | None = None) -> float:
+    """Dense MRR@10, question -> its answer among all answers (the Debian FAQ unless
+    ``pairs`` are given)."""
+    pairs = load_debian_faq(DEBIAN_FAQ) if pairs is None else pairs
+    if not pairs:
+        return float("nan")
     answers = safe_encode(encode, [p.answer for p in pairs])
     questions = safe_encode(encode, [p.question for p in pairs])
     order = np.argsort(-(questions @ answers.T), axis=1)[:, :10]
@@ -200,6 +208,7 @@ def measure(name: str, encode: Encode, concepts: WordVectors, data: str,
     row = {"docsim r": docsim(encode), "docsim lee r": docsim_lee(encode),
            "revdict top10": revdict(query, concepts),
            "revdict top10 clean": revdict(query, concepts, clean=True), "faq MRR@10": faq(encode),
+           "faq python MRR@10 (held out)": faq(encode, python_faq_pairs()),
            "simlex999": simlex(concepts),
            "wordsim353": f"{sim.spearman:.3f} ({sim.used}/{sim.pairs})",
            "analogies": f"{ana.accuracy_add:.3f} ({ana.answered}/{ana.total})"}

@@ -2,8 +2,9 @@
 
 Why more than one set: the search modes' fusion is tuned on these (zlib's and procps'
 FAQs, ~54 questions about compression and process tools) and then measured on the
-Debian FAQ (120 questions), which the tuning never saw - so the figures reported
-for the Debian FAQ are not fitted to it. Each parser returns
+Debian FAQ (120 questions). Python's FAQ (171 questions, from Debian's python3.11-doc)
+is the held-out set: programming-language documentation is evaluation material only,
+and nothing was chosen by looking at it. Each parser returns
 :class:`world2vec.memory.qa_eval.QAPair` rows (id, question, answer), scored by
 ``qa_eval.score`` like the Debian FAQ.
 """
@@ -17,6 +18,8 @@ import re
 from world2vec.memory.qa_eval import QAPair
 
 ZLIB_FAQ = "/usr/share/doc/zlib1g-dev/FAQ.gz"
+#: Python's own FAQ, reST sources (Debian's python3.11-doc); a held-out set, never tuned on.
+PYTHON_FAQ_DIR = "/usr/share/doc/python3.11/html/_sources/faq"
 PROCPS_FAQ = "/usr/share/doc/procps/FAQ.gz"
 _NUMBERED = re.compile(r"^ ?(\d+)\.\s+(\S.*)$")
 
@@ -71,4 +74,44 @@ def tuning_pairs() -> list[QAPair]:
     for path, parse in ((ZLIB_FAQ, parse_zlib_faq), (PROCPS_FAQ, parse_procps_faq)):
         if os.path.isfile(path):
             pairs += parse(_read(path))
+    return pairs
+
+
+_UNDERLINE = re.compile(r"^([=\-~^\"'`*+#])\1{2,}\s*$")
+_ROLE = re.compile(r":[a-z:]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`")       # :ref:`text <target>`
+_LINK = re.compile(r"`([^`<]+?)\s*<[^>]*>`_+")                    # `text <url>`_
+_LITERAL = re.compile(r"``([^`]+)``")
+
+
+def _plain(rst: str) -> str:
+    """reST inline markup reduced to its words, as a user would paste the answer."""
+    return _LITERAL.sub(r"\1", _LINK.sub(r"\1", _ROLE.sub(r"\1", rst)))
+
+
+def parse_rst_faq(text: str, prefix: str, min_answer_words: int = 8) -> list[QAPair]:
+    """Section titles that end in ``?`` are questions; the body up to the next title is
+    the answer (directives such as ``.. code-block::`` stay as text)."""
+    lines = text.splitlines()
+    titles = [i for i in range(len(lines) - 1)
+              if lines[i].strip() and _UNDERLINE.match(lines[i + 1])
+              and len(lines[i + 1].strip()) >= len(lines[i].strip())]
+    pairs: list[QAPair] = []
+    for n, start in enumerate(titles):
+        question = lines[start].strip()
+        end = titles[n + 1] if n + 1 < len(titles) else len(lines)
+        body = [line for line in lines[start + 2:end] if not line.startswith(".. _")]  # anchors
+        answer = _squash([_plain(line) for line in body])
+        if question.endswith("?") and len(answer.split()) >= min_answer_words:
+            pairs.append(QAPair(f"{prefix}-{len(pairs) + 1}", _plain(question), answer))
+    return pairs
+
+
+def python_faq_pairs(folder: str = PYTHON_FAQ_DIR) -> list[QAPair]:
+    """Every question of Python's FAQ (general, programming, design, library, ...)."""
+    pairs: list[QAPair] = []
+    if not os.path.isdir(folder):
+        return pairs
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".rst.txt") and name != "index.rst.txt":
+            pairs += parse_rst_faq(_read(os.path.join(folder, name)), f"python-{name.split('.')[0]}")
     return pairs
