@@ -26,10 +26,11 @@ The same candidates serve the search modes (:func:`search_mode`): ``dense`` (FAI
 cosine), ``lexical`` (BM25, inside the filter) and ``hybrid`` (both pools, each score
 min-max scaled over the candidates and mixed ``DENSE_WEIGHT : 1 - DENSE_WEIGHT``).
 The mix beat reciprocal rank fusion at every setting tried (RRF throws away how far
-ahead the best BM25 match is). The weights (0.5 : 0.5 for the hybrid search; gamma =
-beta = 2 and no feedback for the reader, the 2 only sharpening the attention) are the
-best mean of both FAQ sets of ``bench_search_modes.py --tune`` with the distilled
-model; docs/DEFAULT-MODEL.md has the grid.
+ahead the best BM25 match is). The weights (0.2 : 0.8 for the hybrid search; gamma =
+0.8, beta = 3.2 and no feedback for the reader, the same ratio, their sum of 4 only
+sharpening the attention) are the best mean of the two tuning FAQ sets of
+``bench_search_modes.py --tune`` with the bundled model; docs/DEFAULT-MODEL.md has the
+grid.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ SEARCH_MODES = ("dense", "lexical", "hybrid")
 #: A search's mode when none is named, by query: text hybrid (best on both FAQ sets); a
 #: concept dense (its name alone is rarely in the stored texts); a vector has only dense.
 DEFAULT_MODES = {"text": "hybrid", "concept": "dense", "vector": "dense"}
-DENSE_WEIGHT = 0.5       # hybrid: the dense share of the fused score (tuned, see above)
-READER_GAMMA, READER_BETA = 2.0, 2.0   # the reader's untrained dense / BM25 weights
+DENSE_WEIGHT = 0.2       # hybrid: the dense share of the fused score (tuned, see above)
+READER_GAMMA, READER_BETA = 0.8, 3.2   # the reader's untrained dense / BM25 weights (0.2 : 0.8)
 READER_FEEDBACK = 0.0                  # lambda: how far a hop moves the question (see above)
 FUSION_CANDIDATES = 50   # hybrid: how many each side brings before fusing
 _LEXICAL_SCAN = 100_000  # the most BM25 matches a filtered lexical search looks through
@@ -205,8 +206,9 @@ class MemoryReader:
 
     ``encode_texts`` maps a list of texts to unit rows of the store's dimension (the
     model's ``encode_texts``; the memory never imports the service). The starting
-    weights are ``gamma`` = ``beta`` = 2 (dense and BM25 equal, on standardised scores)
-    and ``feedback`` (lambda) 0, so an untrained reader ranks as the hybrid search;
+    weights are ``gamma`` 0.8 and ``beta`` 3.2 (dense and BM25 as the hybrid search
+    mixes them, on standardised scores) and ``feedback`` (lambda) 0, so an untrained
+    reader ranks much as the hybrid search does;
     :meth:`train` re-weights all of them for a given memory and encoder.
     """
 

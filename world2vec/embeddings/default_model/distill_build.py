@@ -297,10 +297,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--wordnet", default=DEFAULT_WORDNET_DIR)
     p.add_argument("--gcide", default=DEFAULT_GCIDE_DICT)
     p.add_argument("--apt-lists", default=APT_LISTS)
-    p.add_argument("--long", type=int, default=12000, help="package long descriptions")
-    p.add_argument("--short", type=int, default=12000, help="package synopses")
-    p.add_argument("--wordnet-texts", type=int, default=10000)
-    p.add_argument("--gcide-texts", type=int, default=6000)
+    p.add_argument("--long", type=int, default=29000, help="package long descriptions")
+    p.add_argument("--short", type=int, default=29000, help="package synopses")
+    p.add_argument("--wordnet-texts", type=int, default=50000)
+    p.add_argument("--gcide-texts", type=int, default=50000)
     p.add_argument("--extra-vocab", type=int, default=20000)
     p.add_argument("--dim", type=int, default=256, help="distilled part's dimension")
     p.add_argument("--alpha", type=float, default=0.7, help="weight of the distilled part")
@@ -310,9 +310,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sif-a", type=float, default=1e-4,
                    help="token weights a/(a+p(w)) of both parts; 1e-4 beat 1e-3 and 3e-3 on "
                         "the held-out sets (docs/DEFAULT-MODEL.md)")
-    p.add_argument("--epochs", type=int, default=0,
+    p.add_argument("--epochs", type=int, default=1,
                    help="regression epochs on the teacher's texts (0: Model2Vec-style start only)")
-    p.add_argument("--lr", type=float, default=5e-3)
+    p.add_argument("--lr", type=float, default=1e-4,
+                   help="regression step; larger steps (5e-4 and up) traded news-text "
+                        "similarity for FAQ retrieval (docs/DEFAULT-MODEL.md)")
     p.add_argument("--pairs", type=int, default=0,
                    help="contrastive pairs (headword/definition, synopsis/description); 0: none")
     p.add_argument("--pair-weight", type=float, default=0.5)
