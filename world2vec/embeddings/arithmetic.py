@@ -33,8 +33,9 @@ from world2vec.embeddings.words.vectors import WordVectors
 ANALOGY_METHODS = ("add", "mul")
 #: The score a text needs to be allowed or blocked by a concept. Calibrated with
 #: bench/bench_filter.py on bench/data/filter_topics.tsv and the bundled model: the
-#: halves of the texts calibrate to 0.3 and 0.35; 0.35 has the same balanced accuracy
-#: on all texts (0.897 vs 0.898) and more decisions right (93.5 % vs 89.8 %). It was
+#: halves of the texts calibrate to 0.3 and 0.35 (0.325 with today's model); 0.35 has
+#: the same balanced accuracy on all texts (0.897 vs 0.898) and more decisions right
+#: (93.5 % vs 89.8 %). It was
 #: 0.375 before longer texts weighed the distilled part more (sentences/distilled.py,
 #: ``text_alpha``), and the earlier skip-gram model, whose texts lay farther from their
 #: concepts, needed 0.225. Recalibrate it for a model whose texts and concepts lie
