@@ -3,8 +3,10 @@
 # Stage 1 builds the world2vec wheel (the bundled default model rides inside it as
 # package data) and installs it with its dependencies into a virtual environment;
 # stage 2 copies only that environment onto a fresh slim base, so no compiler, pip
-# cache or source tree ends up in the image. The server runs as an unprivileged user
-# and keeps its memory (snapshots + write-ahead log) in the /data volume.
+# cache or source tree ends up in the image (pip and setuptools themselves are removed
+# from the environment once it is installed: nothing at run time uses them). The
+# server runs as an unprivileged user and keeps its memory (snapshots + write-ahead
+# log) in the /data volume.
 #
 #   docker build -t world2vec .
 #   docker run -p 8000:8000 -v world2vec-data:/data world2vec
@@ -27,7 +29,8 @@ RUN python -m venv /opt/world2vec \
  && /opt/world2vec/bin/pip wheel --no-deps --wheel-dir /wheels . \
  && wheel=$(ls /wheels/world2vec-*.whl) \
  && /opt/world2vec/bin/pip install "${wheel}${WORLD2VEC_EXTRAS:+[$WORLD2VEC_EXTRAS]}" \
- && /opt/world2vec/bin/python -c "import world2vec.embeddings as e; m = e.load_model(); print('bundled model:', m.name, m.dim)"
+ && /opt/world2vec/bin/python -c "import world2vec.embeddings as e; m = e.load_model(); print('bundled model:', m.name, m.dim)" \
+ && /opt/world2vec/bin/pip uninstall -y -q pip setuptools wheel
 
 FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/world2vec/bin:$PATH \
