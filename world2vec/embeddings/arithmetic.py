@@ -35,10 +35,9 @@ ANALOGY_METHODS = ("add", "mul")
 #: bench/bench_filter.py on bench/data/filter_topics.tsv and the bundled model: the
 #: halves of the texts calibrate to 0.3 and 0.35 (0.325 with today's model); 0.35 has
 #: the same balanced accuracy on all texts (0.897 vs 0.898) and more decisions right
-#: (93.5 % vs 89.8 %). It was
-#: 0.375 before longer texts weighed the distilled part more (sentences/distilled.py,
-#: ``text_alpha``), and the earlier skip-gram model, whose texts lay farther from their
-#: concepts, needed 0.225. Recalibrate it for a model whose texts and concepts lie
+#: (93.5 % vs 89.8 %). It was 0.375 before longer texts weighed the distilled part more
+#: (sentences/distilled.py, ``text_alpha``), and the earlier skip-gram model, whose texts
+#: lay farther from their concepts, needed 0.225. Recalibrate it for a model whose texts and concepts lie
 #: closer or farther apart.
 DEFAULT_THRESHOLD = 0.35
 #: A concept is read as a family: itself and its nearest concepts among the most frequent

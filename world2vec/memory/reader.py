@@ -16,8 +16,8 @@ share one scale (hybrid search's score fusion, with learnable weights). The answ
 distribution is the attention of the last hop.
 With ``H = I`` each hop moves the question toward what it found, by ``lambda``, which
 starts at 0: on the FAQ sets of ``bench/bench_search_modes.py`` every feedback step
-tried ranked worse than none, so an untrained reader ranks as the hybrid search does
-and its hops only gather the support. ``H``, ``lambda``, ``gamma`` and ``beta`` are
+tried ranked worse than none, so an untrained reader ranks much as the hybrid search
+does and its hops only gather the support. ``H``, ``lambda``, ``gamma`` and ``beta`` are
 trained with the engine (Tensor autodiff, Adam, Trainer) on (question, answering
 memory id) pairs, with an L2 pull of ``H`` toward ``I`` so a few hundred questions
 cannot overfit ``dim x dim`` weights.

@@ -11,9 +11,9 @@ head's vector with the default one keeps what each knows::
 
 The blend is chosen on definitions of headwords the head did not train on. With the
 bundled model, on 300 held-out definitions (``bench/bench_vectors.py``), the headword
-is among the 10 nearest concepts for 0.313 of them with the default encoder and 0.403
-with the blend; on the 239 of them that do not contain their own headword, 0.184 and
-0.289.
+is among the 10 nearest concepts for 0.307 of them with the default encoder and 0.400
+with the blend; on the 239 of them that do not contain their own headword, 0.176 and
+0.280.
 
 A model names its head and blend in ``sentence/concept_query.json``; without one,
 texts are asked with the default encoder alone.
@@ -30,6 +30,7 @@ import numpy as np
 
 from world2vec.embeddings.sentences.reverse_dictionary import ReverseDictionaryEncoder
 from world2vec.embeddings.words.vectors import WordVectors
+from world2vec.engine.linalg import unit_rows
 
 CONFIG_FILE = "concept_query.json"
 BLENDS = (0.0, 0.25, 0.5, 1.0, 2.0)
@@ -58,10 +59,6 @@ def write_concept_query(sentence_dir: str, query: ConceptQuery) -> None:
         fh.write("\n")
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
 def head_vectors(head, texts: Sequence[str]) -> np.ndarray:
     """The head's unit rows; a text the head cannot encode (no word it knows, where the
     default encoder still guesses unseen words) gets a zero row, so the blend falls back
@@ -83,7 +80,7 @@ def blended(head: np.ndarray, default: np.ndarray, blend: float) -> np.ndarray:
     """``unit(head + blend * default)`` per row (unit float32)."""
     if head.shape[1] == 0:
         return np.asarray(default, np.float32)
-    return _unit(head + float(blend) * default).astype(np.float32)
+    return unit_rows(head + float(blend) * default, block=None)
 
 
 def top10_rate(words: WordVectors, queries: np.ndarray, pairs: Sequence[tuple[str, str]]) -> float:
