@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is a dev dependency")
+from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -61,10 +62,29 @@ def _results(driver, list_id: str = "results"):
         f"return [...document.querySelectorAll('#{list_id} li.result')].map(li => li.dataset.id);")
 
 
+def _page_state(driver) -> str:
+    """What the page shows of the service, for a wait's failure message (a timed-out wait
+    says nothing by itself: was /health slow, refused, or another model's?)."""
+    return driver.execute_script(
+        "const t = id => (document.getElementById(id) || {}).textContent;"
+        "const p = document.getElementById('models-panel');"
+        "return JSON.stringify({info: t('model-info'), selected: p && p.dataset.selected,"
+        " curves: t('curves-note'), models: t('models-note')});")
+
+
+def wait_or_fail(driver, condition, what: str, timeout: float = 60) -> None:
+    """Wait for ``condition``; on timeout fail with what the page shows at that moment."""
+    try:
+        WebDriverWait(driver, timeout).until(condition)
+    except TimeoutException:
+        pytest.fail(f"{what} within {timeout:.0f} s; the page shows {_page_state(driver)}")
+
+
 def test_concept_query_shows_neighbours_plot_and_curves(browser, url):
     browser.get(url + "/")
     wait = WebDriverWait(browser, 20)
-    wait.until(lambda d: "fixture-features" in d.find_element(By.ID, "model-info").text)
+    wait_or_fail(browser, lambda d: "fixture-features" in d.find_element(By.ID, "model-info").text,
+                 "the page never named the served model")
     box = browser.find_element(By.ID, "query")
     box.clear()
     box.send_keys("cat", Keys.ENTER)
@@ -234,7 +254,8 @@ def test_the_models_panel_marks_the_served_model_and_shows_training_like_tensorb
     browser.get(url + "/")
     wait = WebDriverWait(browser, 30)
     panel = browser.find_element(By.ID, "models-panel")
-    wait.until(lambda d: panel.get_attribute("data-selected") == "fixture-features")
+    wait_or_fail(browser, lambda d: panel.get_attribute("data-selected") == "fixture-features",
+                 "the models panel never selected the served model")
     rows = {tr.get_attribute("data-name"): tr
             for tr in browser.find_elements(By.CSS_SELECTOR, "#models tbody tr")}
     assert "active" in rows["fixture-features"].get_attribute("class")
