@@ -37,8 +37,8 @@ ANALOGY_METHODS = ("add", "mul")
 #: the same balanced accuracy on all texts (0.897 vs 0.898) and more decisions right
 #: (93.5 % vs 89.8 %). It was 0.375 before longer texts weighed the distilled part more
 #: (sentences/distilled.py, ``text_alpha``), and the earlier skip-gram model, whose texts
-#: lay farther from their concepts, needed 0.225. Recalibrate it for a model whose texts and concepts lie
-#: closer or farther apart.
+#: lay farther from their concepts, needed 0.225. Recalibrate it for a model whose texts
+#: and concepts lie closer or farther apart.
 DEFAULT_THRESHOLD = 0.35
 #: A concept is read as a family: itself and its nearest concepts among the most frequent
 #: words, and a text's score for it is the mean of its ``FAMILY_TOP`` best cosines in the
